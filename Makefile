@@ -1,0 +1,38 @@
+# `make preview [STACK=production]` and `make test` set up .venv by themselves.
+
+STACK ?= staging
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: preview test lint typecheck unit system-packages benchmark clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+preview: $(INSTALLED)
+	@$(BIN)/python -m preview --stack $(STACK)
+
+test: lint typecheck unit
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+unit: $(INSTALLED) system-packages
+	$(BIN)/pytest
+
+system-packages:
+	@.ci/install-system-packages
+
+benchmark: $(INSTALLED)
+	$(BIN)/python benchmarks/preview_time.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""The stack: validated configuration in, components wired together, outputs out."""
+
+import pulumi
+
+from components.dns import Dns, DnsArgs
+from components.firewall_rules import main_server_rules
+from components.host import Host, HostArgs
+from stack_config import load_from_pulumi
+
+config = load_from_pulumi()
+project = pulumi.get_project()
+name = f"{project}-{config.environment}"
+labels = {"environment": config.environment, "managed-by": "pulumi", "project": project}
+
+host = Host(
+    "host",
+    HostArgs(
+        name=name,
+        server_type=config.server.type,
+        location=config.server.location,
+        image=config.server.image,
+        backups=config.server.backups,
+        admin_ssh_keys={key.name: key.public_key for key in config.admin_ssh_keys},
+        firewall_rules=main_server_rules(config.admin_cidrs, direct_ports_open=not config.coolify.close_direct_ports),
+        labels=labels,
+        protect=config.protection.protect,
+        delete_protection=config.protection.delete_protection,
+    ),
+)
+
+dns = Dns(
+    "dns",
+    DnsArgs(
+        domain=config.domain,
+        zone_id=config.dns.zone_id,
+        namespace=config.dns.namespace,
+        records=config.dns.records(),
+        dashboard_label=config.dns.dashboard,
+        caa=config.dns.caa,
+        ipv4_address=host.ipv4_address,
+        ipv6_address=host.ipv6_address,
+        comment=f"Managed by Pulumi ({project}/{pulumi.get_stack()})",
+    ),
+)
+
+pulumi.export("environment", config.environment)
+pulumi.export("serverId", host.server_id)
+pulumi.export("ipv4Address", host.ipv4_address)
+pulumi.export("ipv6Address", host.ipv6_address)
+pulumi.export("sshCommand", host.ssh_command)
+pulumi.export("hostnames", dns.hostnames)
+pulumi.export("dashboardHostname", dns.dashboard_hostname)
+pulumi.export("deployPublicKey", host.deploy_public_key)
+pulumi.export("deployPrivateKey", host.deploy_private_key)

@@ -1,0 +1,1 @@
+"""Pulumi components: one module per concern, each a ComponentResource with a typed args object."""

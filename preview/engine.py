@@ -1,0 +1,187 @@
+"""Runs the Pulumi program in-process under a mock engine and records everything it registers.
+
+The recording holds what the real engine would receive from the program: every resource with
+its inputs and options, every invoke, and the stack outputs. Mocks decide what the "cloud"
+answers: `PlanMocks` answers like `pulumi preview` of a new stack (ids and computed outputs
+unknown); tests bring mocks that answer like `pulumi up`.
+"""
+
+import asyncio
+import contextlib
+import runpy
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from preview.stack_files import StackSettings
+from preview.values import Secret, from_wire
+
+
+class ProgramError(Exception):
+    """The program stopped on purpose (a `pulumi.RunError`, e.g. invalid configuration)."""
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    protect: bool
+    ignore_changes: tuple[str, ...]
+    dependencies: tuple[str, ...]
+    property_dependencies: dict[str, tuple[str, ...]]
+    provider: str
+    retain_on_delete: bool
+    delete_before_replace: bool
+    additional_secret_outputs: tuple[str, ...]
+    replace_on_changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordedInvoke:
+    token: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordedStack:
+    project: str
+    stack: str
+    resources: tuple[RecordedResource, ...]
+    invokes: tuple[RecordedInvoke, ...]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, resource_type: str) -> list[RecordedResource]:
+        return [resource for resource in self.resources if resource.type == resource_type]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [resource for resource in self.resources if resource.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources are named {name!r}")
+        return matches[0]
+
+    def children(self, urn: str) -> list[RecordedResource]:
+        return [resource for resource in self.resources if resource.parent == urn]
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """A mock resource monitor that keeps the whole registration request, not only type, name and inputs."""
+
+    def __init__(self, mock: pulumi.runtime.Mocks) -> None:
+        super().__init__(mock)
+        self.recorded: list[RecordedResource] = []
+        self.invokes: list[RecordedInvoke] = []
+
+    @staticmethod
+    def _close_worker_loop() -> None:
+        """The SDK gives a worker thread an event loop for each call and never closes it; close it here.
+
+        Left open, those loops are collected at interpreter exit and print errors to stderr.
+        """
+        if threading.current_thread() is threading.main_thread():
+            return
+        with contextlib.suppress(RuntimeError):  # no loop was made for this call
+            asyncio.get_event_loop().close()
+            asyncio.set_event_loop(None)
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        try:
+            return self._record_registration(request)
+        finally:
+            self._close_worker_loop()
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        try:
+            response = super().Invoke(request)  # type: ignore[no-untyped-call]
+            self.invokes.append(RecordedInvoke(request.tok, from_wire(rpc.deserialize_properties(request.args))))
+            return response
+        finally:
+            self._close_worker_loop()
+
+    def _record_registration(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self.recorded.append(
+            RecordedResource(
+                urn=self.make_urn(request.parent, request.type, request.name),
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=request.custom,
+                inputs=from_wire(rpc.deserialize_properties(request.object, keep_unknowns=True)),
+                protect=request.protect,
+                ignore_changes=tuple(request.ignoreChanges),
+                dependencies=tuple(request.dependencies),
+                property_dependencies={key: tuple(value.urns) for key, value in request.propertyDependencies.items()},
+                provider=request.provider,
+                retain_on_delete=request.retainOnDelete,
+                delete_before_replace=request.deleteBeforeReplace,
+                additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                replace_on_changes=tuple(request.replaceOnChanges),
+            )
+        )
+        return response
+
+
+def _offline_zone(args: Mapping[str, Any]) -> dict[str, Any]:
+    name = args["filter"]["name"]
+    # Invoke results use the provider's wire names (camelCase).
+    return {"zoneId": f"offline-zone-id-of-{name}", "id": f"offline-zone-id-of-{name}", "name": name}
+
+
+# Invokes read real data even during `pulumi preview`; offline they get clearly marked stand-ins.
+OFFLINE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "cloudflare:index/getZone:getZone": _offline_zone,
+}
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Answers like `pulumi preview` of a new stack: inputs come back, ids and computed outputs are unknown."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return "", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        answer = OFFLINE_INVOKES.get(args.token)
+        if answer is None:
+            raise NotImplementedError(f"the offline preview has no stand-in for invoke {args.token}; add one")
+        return answer(args.args), []
+
+
+def run_program(
+    program_dir: Path, stack: StackSettings, mock: pulumi.runtime.Mocks, preview: bool = True
+) -> RecordedStack:
+    """Run `<program_dir>/__main__.py` for `stack` and return what it registered."""
+    if str(program_dir) not in sys.path:
+        sys.path.insert(0, str(program_dir))
+    pulumi.runtime.set_all_config(dict(stack.config), list(stack.secret_keys))
+    settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per run
+    monitor = RecordingMonitor(mock)
+    pulumi.runtime.set_mocks(mock, project=stack.project, stack=stack.stack, preview=preview, monitor=monitor)
+
+    def program() -> None:
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+
+    try:
+        _sync_await(run_pulumi_func(program))
+    except pulumi.RunError as error:
+        raise ProgramError(str(error)) from None
+    root = settings.get_root_resource()
+    outputs = {key: _sync_await(_resolve(value)) for key, value in getattr(root, "outputs", {}).items()}
+    return RecordedStack(stack.project, stack.stack, tuple(monitor.recorded), tuple(monitor.invokes), outputs)
+
+
+async def _resolve(value: Any) -> Any:
+    output = pulumi.Output.from_input(value)
+    resolved = from_wire(await output.future(with_unknowns=True))
+    return Secret(resolved) if await output.is_secret() else resolved

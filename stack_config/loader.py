@@ -1,0 +1,133 @@
+"""Turns a stack's raw Pulumi configuration into a validated StackConfig, or one line per problem."""
+
+import json
+from collections.abc import Mapping, Sequence
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import pulumi
+import pulumi.runtime.config
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from stack_config.model import ENVIRONMENTS, KeyedValueError, StackConfig
+
+
+class ConfigError(Exception):
+    """The stack's configuration is unusable; each problem is one line that names its key."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+def load_stack_config(
+    namespace: str, stack: str, raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()
+) -> StackConfig:
+    """Validate the `<namespace>:<key>` entries of `raw` (Pulumi's string-encoded values) for `stack`."""
+    prefix = f"{namespace}:"
+    data: dict[str, Any] = {}
+    problems: list[str] = []
+    for full_key, text in raw.items():
+        if not full_key.startswith(prefix):
+            continue
+        key = full_key.removeprefix(prefix)
+        try:
+            data[key] = _decode(text)
+        except json.JSONDecodeError as error:
+            problems.append(f"{full_key}: is not valid JSON ({error.msg} at column {error.colno})")
+    data.setdefault("environment", stack)
+    if data["environment"] not in ENVIRONMENTS:
+        origin = "set" if f"{prefix}environment" in raw else f"taken from the stack name {stack!r}"
+        problems.append(
+            f"{prefix}environment: {data['environment']!r} ({origin}) is not an environment; "
+            f"allowed: {', '.join(ENVIRONMENTS)}"
+        )
+    elif stack in ENVIRONMENTS and data["environment"] != stack:
+        problems.append(
+            f"{prefix}environment: {data['environment']!r} does not match the stack {stack!r}; "
+            "a stack named after an environment must be that environment"
+        )
+    if problems:
+        raise ConfigError(problems)
+    try:
+        return StackConfig.model_validate(data)
+    except ValidationError as error:
+        hidden = {key.removeprefix(prefix) for key in secret_keys if key.startswith(prefix)}
+        raise ConfigError([_describe(prefix, detail, hidden) for detail in error.errors(include_url=False)]) from None
+
+
+def load_from_pulumi() -> StackConfig:
+    """Read the running program's configuration; a problem ends the program without a traceback."""
+    raw = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    secret_keys = frozenset(key for key in raw if pulumi.runtime.config.is_config_secret(key))
+    try:
+        return load_stack_config(pulumi.get_project(), pulumi.get_stack(), raw, secret_keys)
+    except ConfigError as error:
+        # The Pulumi language host prints a RunError's message alone, without a stack trace.
+        raise pulumi.RunError(str(error)) from None
+
+
+def _decode(text: str) -> Any:
+    """Pulumi passes structured values as JSON text and scalars as plain text."""
+    return json.loads(text) if text.lstrip().startswith(("{", "[")) else text
+
+
+def _describe(prefix: str, detail: Any, hidden_keys: set[str]) -> str:
+    location = list(detail["loc"])
+    error = (detail.get("ctx") or {}).get("error")
+    if isinstance(error, KeyedValueError):
+        location.append(error.key)
+    key = prefix + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
+    shown = "a secret value" if location and location[0] in hidden_keys else repr(detail["input"])
+    kind = detail["type"]
+    if kind == "missing":
+        return f"{key}: is required ({_description(location).rstrip('.')})"
+    if kind == "extra_forbidden":
+        return f"{key}: is not a known key; allowed: {', '.join(_allowed_keys(location[:-1]))}"
+    if isinstance(error, KeyedValueError):
+        return f"{key}: {error}"
+    if isinstance(error, ValueError):
+        return f"{key}: {shown} {error}"
+    return f"{key}: {shown} is invalid; {detail['msg'][0].lower()}{detail['msg'][1:]}"
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` and `Annotated[X, ...]` -> X."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+        elif get_origin(annotation) in (Union, UnionType):
+            annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
+        else:
+            return annotation
+
+
+def _walk(location: list[Any]) -> tuple[Any, FieldInfo | None]:
+    """The annotation and field at a validation error's location, as far as the model describes it."""
+    annotation: Any = StackConfig
+    field: FieldInfo | None = None
+    for part in location:
+        annotation = _unwrap(annotation)
+        if get_origin(annotation) in (list, dict):
+            annotation = get_args(annotation)[-1]
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None, None
+        field = next((f for name, f in annotation.model_fields.items() if part in (name, f.alias)), None)
+        if field is None:
+            return None, None
+        annotation = field.annotation
+    return _unwrap(annotation), field
+
+
+def _allowed_keys(location: list[Any]) -> list[str]:
+    model, _ = _walk(location)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _description(location: list[Any]) -> str:
+    _, field = _walk(location)
+    return (field.description or "") if field else ""

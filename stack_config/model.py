@@ -1,0 +1,274 @@
+"""The stack configuration: every key, its default and its limits, in one place.
+
+Keys are camelCase in the stack files (`hetzner-coolify:server` with `type`, `location`, ...).
+Defaults that depend on the environment (protection, Hetzner backups, DNS name space) are in
+ENVIRONMENT_DEFAULTS; a stack file only holds what differs from them.
+"""
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from stack_config import hetzner_catalog as catalog
+from stack_config.ssh_keys import validate_public_key
+
+Environment = Literal["staging", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = ("staging", "production")
+
+ENVIRONMENT_DEFAULTS: dict[Environment, dict[str, dict[str, Any]]] = {
+    "staging": {
+        "protection": {"protect": False, "deleteProtection": False},
+        "server": {"backups": False},
+        "dns": {"namespace": "staging"},
+    },
+    "production": {
+        "protection": {"protect": True, "deleteProtection": True},
+        "server": {"backups": True},
+        "dns": {"namespace": ""},
+    },
+}
+
+
+class KeyedValueError(ValueError):
+    """A model-level validation error that belongs to one key of the section being validated."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_COOLIFY_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z]+(\.[0-9A-Za-z]+)*)?$")
+_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+
+
+def _dns_label(value: str) -> str:
+    if not _DNS_LABEL.match(value):
+        raise ValueError("is not a DNS label; allowed: 1-63 of a-z, 0-9 and '-', not starting or ending with '-'")
+    return value
+
+
+def _dns_namespace(value: str) -> str:
+    for label in value.split(".") if value else []:
+        _dns_label(label)
+    return value
+
+
+def _domain(value: str) -> str:
+    name = value.strip().rstrip(".").lower()
+    labels = name.split(".")
+    if len(labels) < 2 or len(name) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise ValueError("is not a domain name; expected the Cloudflare zone's name, e.g. example.com")
+    return name
+
+
+def _resource_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError("is not a name; allowed: 1-32 of a-z, 0-9 and '-', not starting or ending with '-'")
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as error:
+        raise ValueError(f"is not an IPv4 or IPv6 network in CIDR notation ({error})") from None
+    return network.with_prefixlen
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+class ConfigModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class AdminSshKey(ConfigModel):
+    name: Annotated[str, AfterValidator(_resource_name)] = Field(
+        description="Short name of the key's owner; becomes the Hetzner SSH key's name."
+    )
+    public_key: Annotated[str, AfterValidator(validate_public_key)] = Field(
+        description="OpenSSH public key line: ssh-ed25519, ecdsa-sha2-* or ssh-rsa of at least 3072 bits."
+    )
+
+
+class ServerSettings(ConfigModel):
+    type: str = Field(default="cx33", description="Hetzner server type (see stack_config/hetzner_catalog.py).")
+    location: str = Field(default="nbg1", description="Hetzner location: fsn1, nbg1, hel1, ash, hil or sin.")
+    image: str = Field(default="ubuntu-24.04", description="System image the bootstrap scripts support.")
+    backups: bool = Field(description="Hetzner's daily server backups (+20 % of the server price).")
+
+    @model_validator(mode="after")
+    def _orderable(self) -> Self:
+        if self.type in catalog.RETIRED_SERVER_TYPES:
+            raise KeyedValueError(
+                "type",
+                f"{self.type!r} was retired by Hetzner on 2025-10-16 and can no longer be ordered; "
+                f"its successor is {catalog.RETIRED_SERVER_TYPES[self.type]!r}",
+            )
+        server_type = catalog.SERVER_TYPES.get(self.type)
+        if server_type is None:
+            raise KeyedValueError(
+                "type", f"{self.type!r} is not a Hetzner server type; allowed: {', '.join(catalog.SERVER_TYPES)}"
+            )
+        if server_type.vcpus < catalog.COOLIFY_MIN_VCPUS or server_type.memory_gb < catalog.COOLIFY_MIN_MEMORY_GB:
+            raise KeyedValueError(
+                "type",
+                f"{self.type!r} has {server_type.vcpus} vCPU and {server_type.memory_gb} GB; Coolify needs at least "
+                f"{catalog.COOLIFY_MIN_VCPUS} vCPU and {catalog.COOLIFY_MIN_MEMORY_GB} GB",
+            )
+        if self.location not in catalog.ALL_LOCATIONS:
+            raise KeyedValueError(
+                "location",
+                f"{self.location!r} is not a Hetzner location; allowed: {', '.join(catalog.ALL_LOCATIONS)}",
+            )
+        if self.location not in server_type.locations:
+            raise KeyedValueError(
+                "location",
+                f"{self.location!r} does not offer {self.type!r}; it is offered in {', '.join(server_type.locations)}",
+            )
+        if self.image not in catalog.SUPPORTED_IMAGES:
+            raise KeyedValueError(
+                "image", f"{self.image!r} is not supported; allowed: {', '.join(catalog.SUPPORTED_IMAGES)}"
+            )
+        return self
+
+
+class DnsRecordSettings(ConfigModel):
+    ttl: int = Field(default=1, description="TTL in seconds, 60-86400, or 1 for Cloudflare's automatic TTL (300 s).")
+    proxied: bool = Field(
+        default=False,
+        description="Route through Cloudflare's proxy. Off by default: Coolify's proxy gets Let's Encrypt "
+        "certificates itself, and proxied names deeper than one label below the zone get no edge certificate.",
+    )
+
+    @model_validator(mode="after")
+    def _ttl(self) -> Self:
+        if self.ttl != 1 and not 60 <= self.ttl <= 86400:
+            raise KeyedValueError("ttl", f"{self.ttl} is out of range; allowed: 1 (automatic) or 60-86400")
+        if self.proxied and self.ttl != 1:
+            raise KeyedValueError(
+                "ttl", f"{self.ttl} is not allowed on a proxied record; Cloudflare requires 1 (automatic)"
+            )
+        return self
+
+
+class DnsSettings(ConfigModel):
+    zone_id: str | None = Field(
+        default=None, description="Cloudflare zone id; by default the zone is looked up by the domain's name."
+    )
+    namespace: Annotated[str, AfterValidator(_dns_namespace)] = Field(
+        description="Labels between the records and the domain: 'staging' gives staging.example.com and "
+        "*.staging.example.com. Default: '' in production, the environment's name elsewhere."
+    )
+    apex: bool = Field(default=True, description="A/AAAA records for the name space itself.")
+    www: bool = Field(default=True, description="A/AAAA records for www.")
+    dashboard: DnsLabel = Field(default="coolify", description="Label of the Coolify dashboard's name.")
+    subdomains: list[DnsLabel] = Field(default=["api"], description="Further labels for apps, e.g. api.")
+    wildcard: bool = Field(default=True, description="A/AAAA records for * so Coolify can give every app a name.")
+    caa: bool = Field(default=True, description="CAA records that allow only Let's Encrypt to issue certificates.")
+    defaults: DnsRecordSettings = Field(default=DnsRecordSettings(), description="TTL and proxied for every record.")
+    overrides: dict[str, DnsRecordSettings] = Field(
+        default={}, description="TTL and proxied per record, keyed by label: '@', 'www', '*', or a subdomain."
+    )
+
+    def labels(self) -> list[str]:
+        """Record labels relative to the name space, '@' being the name space itself."""
+        chosen = (["@"] if self.apex else []) + (["www"] if self.www else []) + [self.dashboard, *self.subdomains]
+        return chosen + (["*"] if self.wildcard else [])
+
+    def settings_for(self, label: str) -> DnsRecordSettings:
+        return self.overrides.get(label, self.defaults)
+
+    def records(self) -> dict[str, DnsRecordSettings]:
+        return {label: self.settings_for(label) for label in self.labels()}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        labels = self.labels()
+        duplicates = sorted({label for label in labels if labels.count(label) > 1})
+        if duplicates:
+            raise KeyedValueError("subdomains", f"{duplicates} appear more than once (www and the dashboard count too)")
+        unknown = sorted(set(self.overrides) - set(labels))
+        if unknown:
+            raise KeyedValueError("overrides", f"{unknown} are not records of this stack; allowed: {', '.join(labels)}")
+        namespace_depth = len(self.namespace.split(".")) if self.namespace else 0
+        too_deep = [
+            label for label in labels if self.settings_for(label).proxied and namespace_depth + (label != "@") > 1
+        ]
+        if too_deep:
+            raise KeyedValueError(
+                "defaults" if self.defaults.proxied else "overrides",
+                f"{too_deep} cannot be proxied: Cloudflare's universal certificate covers only names one label "
+                f"below the zone, and the name space {self.namespace!r} puts them deeper; keep them DNS-only",
+            )
+        return self
+
+
+class CoolifySettings(ConfigModel):
+    version: str = Field(default="4.0.0", description="Coolify release to install; a pinned version, never 'latest'.")
+    close_direct_ports: bool = Field(
+        default=False,
+        description="Close 8000/6001/6002 in the cloud firewall once the dashboard is served on its domain "
+        "(or reached through an SSH tunnel).",
+    )
+
+    @model_validator(mode="after")
+    def _pinned(self) -> Self:
+        if not _COOLIFY_VERSION.match(self.version):
+            raise KeyedValueError(
+                "version", f"{self.version!r} is not a pinned release; expected e.g. 4.0.0 or 4.0.0-beta.474"
+            )
+        return self
+
+
+class ProtectionSettings(ConfigModel):
+    protect: bool = Field(
+        description="Pulumi `protect` on the server and its addresses: `pulumi destroy` refuses to delete them."
+    )
+    delete_protection: bool = Field(
+        description="Hetzner delete and rebuild protection on the server and its addresses."
+    )
+
+
+class StackConfig(ConfigModel):
+    environment: Environment = Field(description="staging or production; defaults to the stack's name.")
+    domain: Annotated[str, AfterValidator(_domain)] | None = Field(
+        default=None, description="Cloudflare zone to create records in; without one, names are <ip>.sslip.io."
+    )
+    dns: DnsSettings = Field(description="Which records to create, and how.")
+    server: ServerSettings = Field(description="The Hetzner server that runs Coolify.")
+    admin_ssh_keys: list[AdminSshKey] = Field(min_length=1, description="Public keys that may log in as root.")
+    admin_cidrs: list[Cidr] = Field(
+        min_length=1, description="Networks allowed to reach SSH and, while open, Coolify's direct ports."
+    )
+    coolify: CoolifySettings = Field(default=CoolifySettings(), description="The Coolify installation.")
+    protection: ProtectionSettings = Field(description="Guards against deleting or replacing stateful resources.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("environment") not in ENVIRONMENTS:
+            return data
+        merged = dict(data)
+        for section, defaults in ENVIRONMENT_DEFAULTS[data["environment"]].items():
+            given = merged.get(section, {})
+            merged[section] = {**defaults, **given} if isinstance(given, dict) else given
+        return merged
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Self:
+        if self.environment == "production":
+            world = [cidr for cidr in self.admin_cidrs if ipaddress.ip_network(cidr).prefixlen == 0]
+            if world:
+                raise KeyedValueError(
+                    "adminCidrs", f"{world} opens SSH to the whole internet, which production refuses"
+                )
+        names = [key.name for key in self.admin_ssh_keys]
+        if len(set(names)) != len(names):
+            raise KeyedValueError("adminSshKeys", f"names {names} must be unique")
+        return self

@@ -1,0 +1,58 @@
+"""Runs the real program under recording mocks; recordings of the shipped stacks are shared per session."""
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from preview.engine import PlanMocks, RecordedStack, run_program
+from preview.stack_files import StackSettings, read_stack
+from tests.fake_cloud import ApplyMocks
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACKS = ("staging", "production")
+NAMESPACE = "hetzner-coolify"
+
+
+def stack_settings(stack: str, changes: dict[str, Any] | None = None) -> StackSettings:
+    """The shipped stack file with top-level keys replaced (a value of None removes the key)."""
+    shipped = read_stack(PROJECT_DIR, stack)
+    config = dict(shipped.config)
+    for key, value in (changes or {}).items():
+        full_key = f"{NAMESPACE}:{key}"
+        if value is None:
+            config.pop(full_key, None)
+        else:
+            config[full_key] = value if isinstance(value, str) else json.dumps(value)
+    return StackSettings(shipped.project, stack, config, shipped.secret_keys)
+
+
+def shipped_value(stack: str, key: str) -> Any:
+    return copy.deepcopy(json.loads(read_stack(PROJECT_DIR, stack).config[f"{NAMESPACE}:{key}"]))
+
+
+def record(
+    stack: str, changes: dict[str, Any] | None = None, mocks: pulumi.runtime.Mocks | None = None
+) -> RecordedStack:
+    """Run the program: with ApplyMocks (values as after `pulumi up`) by default, or PlanMocks (preview)."""
+    mock = mocks or ApplyMocks()
+    return run_program(PROJECT_DIR, stack_settings(stack, changes), mock, preview=isinstance(mock, PlanMocks))
+
+
+_recordings: dict[tuple[str, str], RecordedStack] = {}
+
+
+@pytest.fixture(scope="session")
+def recorded() -> Callable[[str, str], RecordedStack]:
+    """recorded(stack, "apply" | "plan"): the shipped stack, recorded once per session."""
+
+    def get(stack: str, mode: str = "apply") -> RecordedStack:
+        if (stack, mode) not in _recordings:
+            _recordings[stack, mode] = record(stack, mocks=PlanMocks() if mode == "plan" else ApplyMocks())
+        return _recordings[stack, mode]
+
+    return get

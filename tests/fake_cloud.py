@@ -1,0 +1,52 @@
+"""Mocks that answer like `pulumi up` did: realistic ids, addresses, keys and generated secrets."""
+
+import hashlib
+import itertools
+import secrets
+import string
+from typing import Any
+
+import pulumi
+
+FAKE_DEPLOY_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDeployKeyOnlyForTestsxxxxxxxxxxxxxxxxx deploy"
+FAKE_PRIVATE_KEY = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nfake key material for tests\n-----END OPENSSH PRIVATE KEY-----\n"
+)
+
+
+class ApplyMocks(pulumi.runtime.Mocks):
+    """Per-type outputs as the providers return them after creation (wire names, camelCase)."""
+
+    def __init__(self) -> None:
+        self._numbers = itertools.count(1)
+        self.generated_secrets: list[str] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        number = next(self._numbers)
+        state = dict(args.inputs)
+        resource_id = f"{args.name}-id"
+        if args.typ.startswith("hcloud:"):
+            resource_id = str(1000 + number)  # hcloud ids are integers on the wire
+        if args.typ == "hcloud:index/primaryIp:PrimaryIp":
+            if args.inputs["type"] == "ipv4":
+                state["ipAddress"] = f"203.0.113.{number}"
+            else:
+                state["ipNetwork"] = f"2001:db8:{number:x}::/64"
+                state["ipAddress"] = f"2001:db8:{number:x}::"
+        elif args.typ == "hcloud:index/server:Server":
+            state.update(ipv4Address="203.0.113.250", ipv6Address="2001:db8:ff::1", status="running")
+        elif args.typ == "tls:index/privateKey:PrivateKey":
+            state.update(publicKeyOpenssh=FAKE_DEPLOY_PUBLIC_KEY, privateKeyOpenssh=FAKE_PRIVATE_KEY)
+            self.generated_secrets.append(FAKE_PRIVATE_KEY)
+        elif args.typ == "random:index/randomPassword:RandomPassword":
+            alphabet = string.ascii_letters + string.digits
+            state["result"] = "".join(secrets.choice(alphabet) for _ in range(int(args.inputs["length"])))
+            self.generated_secrets.append(state["result"])
+        elif args.typ == "cloudflare:index/dnsRecord:DnsRecord":
+            resource_id = hashlib.sha256(args.name.encode()).hexdigest()[:32]
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "cloudflare:index/getZone:getZone":
+            return {"zoneId": "0123456789abcdef0123456789abcdef", "name": args.args["filter"]["name"]}, []
+        raise NotImplementedError(args.token)

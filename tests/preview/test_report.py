@@ -1,0 +1,69 @@
+"""Rendering of the preview report."""
+
+from typing import Any
+
+from preview.engine import RecordedResource, RecordedStack
+from preview.report import ResourceTree, Summary, format_value
+from preview.values import UNKNOWN, Secret
+
+
+def resource(
+    name: str,
+    *,
+    parent: str = "",
+    custom: bool = True,
+    kind: str = "",
+    inputs: dict[str, Any] | None = None,
+    protect: bool = False,
+    ignore_changes: tuple[str, ...] = (),
+) -> RecordedResource:
+    return RecordedResource(
+        urn=f"urn:{name}",
+        type=kind or f"test:index:{name.title()}",
+        name=name,
+        parent=parent,
+        custom=custom,
+        inputs=inputs or {},
+        protect=protect,
+        ignore_changes=ignore_changes,
+        dependencies=(),
+        property_dependencies={},
+        provider="",
+        retain_on_delete=False,
+        delete_before_replace=False,
+        additional_secret_outputs=(),
+        replace_on_changes=(),
+    )
+
+
+def test_values_are_masked_named_and_shortened() -> None:
+    assert format_value(Secret("hunter2")) == "[secret]"
+    assert format_value({"a": Secret("x"), "b": UNKNOWN}) == "{a: [secret], b: <known after apply>}"
+    assert format_value("line one\nline two\n") == '"line one" … (2 lines)'
+    assert format_value("x" * 100) == f'"{"x" * 72}" … (100 chars)'
+    assert format_value([True, None, 5]) == "[true, null, 5]"
+
+
+def test_tree_nests_children_and_shows_flags_and_inputs() -> None:
+    stack = RecordedStack(
+        "p",
+        "dev",
+        (
+            resource("stack", custom=False, kind="pulumi:pulumi:Stack"),
+            resource("box", parent="urn:stack", custom=False),
+            resource("disk", parent="urn:box", protect=True, inputs={"size": 10, "password": Secret("x")}),
+            resource("nic", parent="urn:box", ignore_changes=("mac",)),
+        ),
+        (),
+    )
+    assert ResourceTree().render(stack).lines == [
+        "Previewing update (dev), offline:",
+        "",
+        " +  pulumi:pulumi:Stack    stack",
+        " +  └─ test:index:Box      box",
+        " +     ├─ test:index:Disk  disk  [protect]",
+        "       │         password: [secret]",
+        "       │         size: 10",
+        " +     └─ test:index:Nic   nic  [ignore_changes: mac]",
+    ]
+    assert Summary().render(stack).lines[1] == "    + 4 to create (1 stack, 1 component, 2 cloud resources)"
