@@ -1,10 +1,11 @@
-"""`python -m preview --stack staging`: print what `pulumi preview` would for a new stack, offline.
+"""`python -m preview --stack staging`: print what `pulumi preview --policy-pack policies` would, offline.
 
-Exit status: 0 when every section passes, 1 when the configuration is refused or a section fails,
-2 on unusable arguments or stack files.
+Exit status: 0 when every section passes, 1 when the configuration is refused or a section fails
+(a mandatory policy violation), 2 on unusable arguments, stack files or policy configuration.
 """
 
 import argparse
+import contextlib
 import sys
 import warnings
 from pathlib import Path
@@ -18,6 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m preview", description=__doc__)
     parser.add_argument("--stack", default="staging", help="stack to preview (default: staging)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="directory holding Pulumi.yaml")
+    parser.add_argument("--policy-pack", type=Path, default=PROJECT_DIR / "policies", help="policy pack directory")
+    parser.add_argument(
+        "--policy-pack-config", type=Path, help="policy configuration (default: <policy-pack>/config/<stack>.json)"
+    )
+    parser.add_argument(
+        "--no-policy-pack", action="store_true", help="skip the policies, like `pulumi preview` without --policy-pack"
+    )
     options = parser.parse_args(argv)
 
     try:
@@ -25,24 +33,49 @@ def main(argv: list[str] | None = None) -> int:
     except StackFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    config_file = options.policy_pack_config or options.policy_pack / "config" / f"{options.stack}.json"
+    if options.policy_pack_config and not config_file.is_file():
+        print(f"error: no policy configuration {config_file}", file=sys.stderr)
+        return 2
 
-    # Imported here: loading the provider SDKs is most of the run time, and usage errors need none of it.
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    from preview.engine import PlanMocks, ProgramError, run_program  # noqa: PLC0415
-    from preview.report import sections  # noqa: PLC0415
+    # The pack starts first: it loads while the provider SDKs below are imported and the program runs.
+    from preview.policy_report import PolicyVerdicts  # noqa: PLC0415
 
-    try:
-        recording = run_program(options.project_dir, stack, PlanMocks(), preview=True)
-    except ProgramError as error:
-        for line in str(error).splitlines():
-            print(f"error: {line}", file=sys.stderr)
-        return 1
+    with contextlib.ExitStack() as cleanup:
+        verdicts = (
+            []
+            if options.no_policy_pack
+            else [
+                cleanup.enter_context(
+                    PolicyVerdicts(options.policy_pack, config_file if config_file.is_file() else None, stack)
+                )
+            ]
+        )
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        from preview.analyzer import PolicyPackError  # noqa: PLC0415
+        from preview.engine import PlanMocks, ProgramError, run_program  # noqa: PLC0415
+        from preview.policy_config import PolicyConfigError  # noqa: PLC0415
+        from preview.report import sections  # noqa: PLC0415
 
-    failed = False
-    for section in sections():
-        report = section.render(recording)
-        print("\n".join(report.lines), end="\n\n")
-        failed = failed or report.failed
+        try:
+            recording = run_program(options.project_dir, stack, PlanMocks(), preview=True)
+        except ProgramError as error:
+            for line in str(error).splitlines():
+                print(f"error: {line}", file=sys.stderr)
+            return 1
+
+        failed = False
+        for section in [*sections(), *verdicts]:
+            try:
+                report = section.render(recording)
+            except PolicyConfigError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            except PolicyPackError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+            print("\n".join(report.lines), end="\n\n")
+            failed = failed or report.failed
     return 1 if failed else 0
 
 

@@ -21,9 +21,12 @@ class StackSettings:
     secret_keys: frozenset[str]
 
 
+SECRET_PLACEHOLDER_PREFIX = "offline-placeholder-for-secret-"
+
+
 def secret_placeholder(key: str) -> str:
     """Stands in for a `secure:` value, which only the stack's secrets provider can decrypt."""
-    return f"offline-placeholder-for-secret-{key}"
+    return f"{SECRET_PLACEHOLDER_PREFIX}{key}"
 
 
 def available_stacks(project_dir: Path) -> list[str]:

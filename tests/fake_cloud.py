@@ -28,13 +28,14 @@ class ApplyMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("hcloud:"):
             resource_id = str(1000 + number)  # hcloud ids are integers on the wire
         if args.typ == "hcloud:index/primaryIp:PrimaryIp":
+            # Public addresses from Hetzner's ranges: documentation ranges would not be globally routed.
             if args.inputs["type"] == "ipv4":
-                state["ipAddress"] = f"203.0.113.{number}"
+                state["ipAddress"] = f"49.12.0.{number}"
             else:
-                state["ipNetwork"] = f"2001:db8:{number:x}::/64"
-                state["ipAddress"] = f"2001:db8:{number:x}::"
+                state["ipNetwork"] = f"2a01:4f8:c0c:{number:x}::/64"
+                state["ipAddress"] = f"2a01:4f8:c0c:{number:x}::"
         elif args.typ == "hcloud:index/server:Server":
-            state.update(ipv4Address="203.0.113.250", ipv6Address="2001:db8:ff::1", status="running")
+            state.update(ipv4Address="49.12.0.250", ipv6Address="2a01:4f8:c0c:ff::1", status="running")
         elif args.typ == "tls:index/privateKey:PrivateKey":
             state.update(publicKeyOpenssh=FAKE_DEPLOY_PUBLIC_KEY, privateKeyOpenssh=FAKE_PRIVATE_KEY)
             self.generated_secrets.append(FAKE_PRIVATE_KEY)

@@ -5,7 +5,9 @@ from collections.abc import Callable, Iterator
 
 from pydantic import BaseModel
 
+from policies.rules import ALL_POLICIES
 from preview.engine import RecordedStack
+from preview.policy_config import PolicyDefaults, resolve
 from stack_config import StackConfig
 from tests.conftest import PROJECT_DIR
 
@@ -38,3 +40,23 @@ def test_every_config_key_is_documented() -> None:
 def test_every_output_is_documented(recorded: Callable[[str, str], RecordedStack]) -> None:
     missing = [key for key in recorded("staging", "plan").outputs if f"`{key}`" not in README]
     assert missing == []
+
+
+def test_every_policy_and_its_levels_per_stack_are_documented() -> None:
+    defaults = {
+        policy.name: PolicyDefaults(
+            policy.enforcement_level.value if policy.enforcement_level else "advisory",
+            dict(policy.config_schema.properties) if policy.config_schema else {},
+        )
+        for policy in ALL_POLICIES
+    }
+    rows = {
+        cells[1].strip("` "): [cell.strip() for cell in cells[3:5]]
+        for cells in (line.split("|") for line in README.splitlines() if line.startswith("| `") and "-" in line)
+        if cells[1].strip("` ") in defaults
+    }
+    assert set(rows) == set(defaults)
+    for stack, column in (("staging", 0), ("production", 1)):
+        resolved = resolve(defaults, PROJECT_DIR / "policies" / "config" / f"{stack}.json")
+        for name, setting in resolved.items():
+            assert rows[name][column].startswith(setting.level), (name, stack)

@@ -125,8 +125,8 @@ def test_server_uses_the_primary_ips_and_all_keys(recorded: Recorded, stack: str
 def test_outputs_are_the_stable_addresses(recorded: Recorded) -> None:
     outputs = recorded("staging", "apply").outputs
     ipv4 = outputs["ipv4Address"]
-    assert ipv4.startswith("203.0.113.")
-    assert outputs["ipv6Address"].startswith("2001:db8:")
+    assert ipv4.startswith("49.12.0.")
+    assert outputs["ipv6Address"].startswith("2a01:4f8:c0c:")
     assert outputs["ipv6Address"].endswith("::1")
     assert outputs["sshCommand"] == f"ssh root@{ipv4}"
     assert outputs["serverId"].isdigit()

@@ -63,6 +63,29 @@ def test_preview_marks_protection_and_ignored_changes(
     assert ("[protect]" in server_line) is (stack == "production")
 
 
+def test_preview_shows_the_policy_verdicts(preview_run: tuple[str, subprocess.CompletedProcess[str]]) -> None:
+    stack, result = preview_run
+    policies = result.stdout.split("Policies:\n", 1)[1]
+    assert policies.startswith(
+        f"    ✅ hetzner-coolify-guardrails@v0.1.0 (local: policies; config: policies/config/{stack}.json)\n"
+    )
+    assert "14 policies checked: 0 mandatory and 0 advisory violations" in policies
+
+
+def test_preview_without_the_policy_pack() -> None:
+    result = run_preview("--stack", "staging", "--no-policy-pack")
+    assert result.returncode == 0
+    assert "Policies:" not in result.stdout
+
+
+def test_a_bad_policy_config_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.json"
+    config.write_text('{"no-such-policy": "advisory"}')
+    result = run_preview("--stack", "staging", "--policy-pack-config", str(config))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: bad.json: 'no-such-policy' is not a policy of this pack; policies: ")
+
+
 def test_preview_shows_unknowns_like_pulumi_preview(preview_run: tuple[str, subprocess.CompletedProcess[str]]) -> None:
     _, result = preview_run
     assert "ipv4Address:       <known after apply>" in result.stdout

@@ -1,0 +1,1 @@
+"""The CrossGuard policy pack. `__main__.py` builds the pack; the rules live in `rules/`."""

@@ -1,0 +1,123 @@
+"""The pack as a whole: its metadata, its isolation from provider SDKs, and its verdict on real programs."""
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from policies.rules import ALL_POLICIES
+from preview.analyzer import PolicyPackProcess, analyzer_resources
+from preview.engine import RecordedStack
+from preview.policy_config import resolve
+from tests.conftest import PROJECT_DIR, STACKS
+from tests.policies.conftest import PACK_DIR
+
+NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+){3,}$")
+VERBS = ("-disallow-", "-enable-", "-configure-", "-missing-")
+PROVIDER_SDKS = ("pulumi_hcloud", "pulumi_cloudflare", "pulumi_docker", "pulumi_command", "pulumi_tls", "pulumi_random")
+
+
+def test_every_policy_is_named_described_and_levelled(pack: PolicyPackProcess) -> None:
+    info = pack.info()
+    names = [policy.name for policy in info.policies]
+    assert len(names) == len(set(names)) == 14
+    for policy in info.policies:
+        assert NAME.match(policy.name) and any(verb in policy.name for verb in VERBS), policy.name
+        assert policy.description[0].isupper() and policy.description.endswith("."), policy.name
+        assert policy.severity != 0, f"{policy.name} has no severity"
+
+
+def test_default_levels_are_strict(pack: PolicyPackProcess) -> None:
+    levels = {name: policy.level for name, policy in pack.defaults().items()}
+    assert {name for name, level in levels.items() if level != "mandatory"} == {
+        "hetzner-firewall-disallow-broad-data-port-sources"
+    }
+
+
+def test_the_pack_runs_without_any_provider_sdk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded: Callable[[str, str], RecordedStack]
+) -> None:
+    """Start the pack in a Python where importing a provider SDK fails, then run every policy."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {PROVIDER_SDKS!r}:\n"
+        "            raise ImportError('provider SDK imported by the policy pack: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    with PolicyPackProcess(PACK_DIR, "hetzner-coolify", "production") as process:
+        process.configure(resolve(process.defaults(), None), "production", "hetzner-coolify")
+        resources = analyzer_resources(recorded("production", "apply"), {})
+        assert process.analyze(resources) + process.analyze_stack(resources) == []
+
+
+def test_pack_sources_import_no_provider_sdk() -> None:
+    for path in PACK_DIR.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = {
+            alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not imported & set(PROVIDER_SDKS), path
+
+
+def test_main_only_builds_the_pack() -> None:
+    tree = ast.parse((PACK_DIR / "__main__.py").read_text())
+    statements = [node for node in tree.body if not isinstance(node, (ast.Import, ast.ImportFrom))]
+    docstring, build = statements
+    assert isinstance(docstring, ast.Expr) and isinstance(docstring.value, ast.Constant)
+    assert isinstance(build, ast.Expr) and isinstance(build.value, ast.Call)
+    assert getattr(build.value.func, "id", "") == "PolicyPack"
+
+
+def test_requirements_hold_no_provider_sdk() -> None:
+    lines = [line for line in (PACK_DIR / "requirements.txt").read_text().splitlines() if line and line[0] != "#"]
+    assert sorted(line.split("==")[0] for line in lines) == ["pulumi", "pulumi-policy"]
+    assert all("==" in line for line in lines)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_config_files_are_valid(pack: PolicyPackProcess, stack: str) -> None:
+    settings = resolve(pack.defaults(), PACK_DIR / "config" / f"{stack}.json")
+    expected_min = 32 if stack == "production" else 16
+    assert settings["secrets-disallow-default-values"].properties["minLength"] == expected_min
+    protection = settings["stateful-resources-enable-protection"].level
+    assert protection == ("mandatory" if stack == "production" else "disabled")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("mode", ["plan", "apply"])
+def test_shipped_stacks_pass_every_mandatory_policy(
+    pack: PolicyPackProcess, recorded: Callable[[str, str], RecordedStack], stack: str, mode: str
+) -> None:
+    recording = recorded(stack, mode)
+    pack.configure(resolve(pack.defaults(), PACK_DIR / "config" / f"{stack}.json"), stack, "hetzner-coolify")
+    resources = analyzer_resources(recording, {})
+    found = pack.analyze(resources) + pack.analyze_stack(resources)
+    assert [f"{item.policy}: {item.detail}" for item in found] == []
+
+
+def test_the_insecure_example_is_refused_by_every_policy() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "preview", "--stack", "production", "--project-dir", "tests/fixtures/insecure_program"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    refused = set(re.findall(r"- \[mandatory\]  (\S+)", result.stdout))
+    assert refused == {policy.name for policy in ALL_POLICIES}
+    assert "14 policies checked: 20 mandatory and 0 advisory violations" in result.stdout
+
+
+def test_config_files_are_json_objects_of_known_policies(pack: PolicyPackProcess) -> None:
+    names = set(pack.defaults())
+    for path in (PACK_DIR / "config").glob("*.json"):
+        assert set(json.loads(path.read_text())) <= names, path
