@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.coolify import Coolify, CoolifyArgs
 from components.dns import Dns, DnsArgs
 from components.firewall_rules import main_server_rules
 from components.host import Host, HostArgs
@@ -21,6 +22,7 @@ host = Host(
         image=config.server.image,
         backups=config.server.backups,
         admin_ssh_keys={key.name: key.public_key for key in config.admin_ssh_keys},
+        login_user=config.server.admin_user,
         firewall_rules=main_server_rules(config.admin_cidrs, direct_ports_open=not config.coolify.close_direct_ports),
         labels=labels,
         protect=config.protection.protect,
@@ -43,6 +45,22 @@ dns = Dns(
     ),
 )
 
+coolify = Coolify(
+    "coolify",
+    CoolifyArgs(
+        server_id=host.server_id,
+        host=host.ipv4_address,
+        private_key=host.deploy_private_key,
+        version=config.coolify.version,
+        admin_user=config.server.admin_user,
+        admin_public_keys=[key.public_key for key in config.admin_ssh_keys],
+        root_username=config.coolify.admin_username,
+        root_email=config.coolify.admin_email,
+        restrict_direct_ports=config.coolify.close_direct_ports,
+        dashboard_hostname=dns.dashboard_hostname,
+    ),
+)
+
 pulumi.export("environment", config.environment)
 pulumi.export("serverId", host.server_id)
 pulumi.export("ipv4Address", host.ipv4_address)
@@ -52,3 +70,7 @@ pulumi.export("hostnames", dns.hostnames)
 pulumi.export("dashboardHostname", dns.dashboard_hostname)
 pulumi.export("deployPublicKey", host.deploy_public_key)
 pulumi.export("deployPrivateKey", host.deploy_private_key)
+pulumi.export("coolifyDashboardUrl", coolify.dashboard_url)
+pulumi.export("coolifyTunnelCommand", coolify.tunnel_command)
+pulumi.export("coolifyAdminEmail", coolify.admin_email)
+pulumi.export("coolifyAdminPassword", coolify.admin_password)

@@ -35,6 +35,8 @@ class HostArgs:
     backups: bool
     admin_ssh_keys: Mapping[str, str]
     """Owner name -> OpenSSH public key line."""
+    login_user: str
+    """Who admins log in as (for the SSH command output)."""
     firewall_rules: Sequence[FirewallRule]
     labels: Mapping[str, str]
     protect: bool
@@ -96,7 +98,7 @@ class Host(pulumi.ComponentResource):
         self.ipv6_address = ipv6.ip_network.apply(lambda network: str(ipaddress.ip_network(network)[1]))
         self.deploy_public_key = deploy_key.public_key_openssh
         self.deploy_private_key = pulumi.Output.secret(deploy_key.private_key_openssh)
-        self.ssh_command = pulumi.Output.concat("ssh root@", self.ipv4_address)
+        self.ssh_command = pulumi.Output.concat(f"ssh {args.login_user}@", self.ipv4_address)
         self.register_outputs(
             {
                 "serverId": self.server_id,

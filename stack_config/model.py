@@ -43,6 +43,15 @@ class KeyedValueError(ValueError):
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _COOLIFY_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z]+(\.[0-9A-Za-z]+)*)?$")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+_LINUX_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# Accounts a Debian/Ubuntu host or Docker already has; the admin user must be a new one.
+_SYSTEM_USERS = frozenset(
+    {"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data",
+     "backup", "list", "irc", "gnats", "nobody", "systemd-network", "systemd-resolve", "messagebus", "sshd",
+     "syslog", "_apt", "ubuntu", "debian", "docker", "postgres", "redis"}
+)  # fmt: skip
+_EMAIL = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+$", re.IGNORECASE)
+_COOLIFY_USERNAME = re.compile(r"^[A-Za-z0-9_ -]{3,64}$")
 
 
 def _dns_label(value: str) -> str:
@@ -68,6 +77,26 @@ def _domain(value: str) -> str:
 def _resource_name(value: str) -> str:
     if not _NAME.match(value):
         raise ValueError("is not a name; allowed: 1-32 of a-z, 0-9 and '-', not starting or ending with '-'")
+    return value
+
+
+def _admin_user(value: str) -> str:
+    if not _LINUX_USER.match(value):
+        raise ValueError("is not a Linux user name; allowed: a-z, 0-9, '_' and '-', starting with a letter or '_'")
+    if value in _SYSTEM_USERS:
+        raise ValueError("is a system account; choose a new name for the admin login")
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("is not an email address")
+    return value
+
+
+def _coolify_username(value: str) -> str:
+    if not _COOLIFY_USERNAME.match(value):
+        raise ValueError("is not a Coolify user name; allowed: 3-64 of letters, digits, spaces, '_' and '-'")
     return value
 
 
@@ -101,6 +130,9 @@ class ServerSettings(ConfigModel):
     location: str = Field(default="nbg1", description="Hetzner location: fsn1, nbg1, hel1, ash, hil or sin.")
     image: str = Field(default="ubuntu-24.04", description="System image the bootstrap scripts support.")
     backups: bool = Field(description="Hetzner's daily server backups (+20 % of the server price).")
+    admin_user: Annotated[str, AfterValidator(_admin_user)] = Field(
+        default="ops", description="Non-root login with sudo, for the admin keys; root stays key-only for Coolify."
+    )
 
     @model_validator(mode="after")
     def _orderable(self) -> Self:
@@ -210,7 +242,15 @@ class DnsSettings(ConfigModel):
 
 
 class CoolifySettings(ConfigModel):
-    version: str = Field(default="4.0.0", description="Coolify release to install; a pinned version, never 'latest'.")
+    # 4.3.19: the release named in Coolify's config/constants.php at its newest install.sh we could
+    # read (checked 2026-11-25); bump it deliberately, staging first.
+    version: str = Field(default="4.3.19", description="Coolify release to install; a pinned version, never 'latest'.")
+    admin_email: Annotated[str, AfterValidator(_email)] = Field(
+        description="Email of Coolify's first admin (its login); the password is generated."
+    )
+    admin_username: Annotated[str, AfterValidator(_coolify_username)] = Field(
+        default="admin", description="Display name of Coolify's first admin."
+    )
     close_direct_ports: bool = Field(
         default=False,
         description="Close 8000/6001/6002 in the cloud firewall once the dashboard is served on its domain "
@@ -221,7 +261,7 @@ class CoolifySettings(ConfigModel):
     def _pinned(self) -> Self:
         if not _COOLIFY_VERSION.match(self.version):
             raise KeyedValueError(
-                "version", f"{self.version!r} is not a pinned release; expected e.g. 4.0.0 or 4.0.0-beta.474"
+                "version", f"{self.version!r} is not a pinned release; expected e.g. 4.3.19 or 4.0.0-beta.474"
             )
         return self
 
@@ -246,7 +286,7 @@ class StackConfig(ConfigModel):
     admin_cidrs: list[Cidr] = Field(
         min_length=1, description="Networks allowed to reach SSH and, while open, Coolify's direct ports."
     )
-    coolify: CoolifySettings = Field(default=CoolifySettings(), description="The Coolify installation.")
+    coolify: CoolifySettings = Field(description="The Coolify installation.")
     protection: ProtectionSettings = Field(description="Guards against deleting or replacing stateful resources.")
 
     @model_validator(mode="before")

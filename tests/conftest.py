@@ -18,16 +18,26 @@ STACKS = ("staging", "production")
 NAMESPACE = "hetzner-coolify"
 
 
+def _merged(shipped: Any, change: Any) -> Any:
+    if isinstance(shipped, dict) and isinstance(change, dict):
+        return {**shipped, **{key: _merged(shipped.get(key), value) for key, value in change.items()}}
+    return change
+
+
 def stack_settings(stack: str, changes: dict[str, Any] | None = None) -> StackSettings:
-    """The shipped stack file with top-level keys replaced (a value of None removes the key)."""
+    """The shipped stack file with keys changed: objects merge into the shipped ones, anything else
+    replaces; None removes a top-level key, and a string is taken as the raw config text."""
     shipped = read_stack(PROJECT_DIR, stack)
     config = dict(shipped.config)
     for key, value in (changes or {}).items():
         full_key = f"{NAMESPACE}:{key}"
         if value is None:
             config.pop(full_key, None)
+        elif isinstance(value, str):
+            config[full_key] = value
         else:
-            config[full_key] = value if isinstance(value, str) else json.dumps(value)
+            current = json.loads(config[full_key]) if full_key in config else None
+            config[full_key] = json.dumps(_merged(current, value))
     return StackSettings(shipped.project, stack, config, shipped.secret_keys)
 
 

@@ -27,11 +27,32 @@ def _leaves(recording: RecordedStack) -> Iterable[tuple[str, str, Any, bool]]:
         yield "stack outputs", path, value, secret
 
 
+def _secret_values(value: Any, key: str = "") -> Iterable[str]:
+    """Values that are secrets themselves: a secret scalar, or a secret-named entry of a secret map.
+
+    A map is secret as a whole when one entry is (an SSH host beside an SSH key); its other entries
+    are not secrets.
+    """
+    if isinstance(value, Secret):
+        inner = value.value
+        if isinstance(inner, str):
+            yield inner
+        else:
+            yield from (str(leaf) for path, leaf, _ in walk(inner) if SECRET_NAME.search(path.rsplit(".", 1)[-1]))
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _secret_values(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _secret_values(item, key)
+
+
 def plain_secrets(recording: RecordedStack, generated: Iterable[str] = ()) -> list[str]:
     """Every leaf that is, names or contains a secret without being a Pulumi secret."""
     leaves = list(_leaves(recording))
-    known = {str(value) for _, _, value, secret in leaves if secret and value is not UNKNOWN} | set(generated)
-    known = {value for value in known if len(value) >= MIN_KNOWN_SECRET}
+    sources = [resource.inputs for resource in recording.resources] + [recording.outputs]
+    known = {value for source in sources for value in _secret_values(source)} | set(generated)
+    known = {value for value in known if len(value) >= MIN_KNOWN_SECRET and value != str(UNKNOWN)}
     findings = []
     for owner, path, value, secret in leaves:
         if secret or value is UNKNOWN or value is None or isinstance(value, bool):

@@ -10,6 +10,7 @@ from .docker_containers import CONTAINER
 from .props import UNKNOWN, entries, env_pairs, get, items
 
 REMOTE_COMMAND = "command:remote:Command"
+LOCAL_COMMAND = "command:local:Command"
 PROVIDER_PREFIX = "pulumi:providers:"
 
 _SECRET_NAME = re.compile(r"(?i)(^|_)(password|passwd|pass|pwd|secret|token|key|apikey|passphrase)(_|$)")
@@ -107,7 +108,7 @@ def secret_inputs(resource_type: str, props: Mapping[str, Any]) -> list[SecretIn
     found: list[SecretInput] = []
     if resource_type == CONTAINER:
         found += _container_inputs(props)
-    if resource_type == REMOTE_COMMAND:
+    if resource_type in (REMOTE_COMMAND, LOCAL_COMMAND):
         found += _environment_inputs(props)
     found += _named_inputs(props)
     for key, value in entries(props):

@@ -128,7 +128,7 @@ def test_outputs_are_the_stable_addresses(recorded: Recorded) -> None:
     assert ipv4.startswith("49.12.0.")
     assert outputs["ipv6Address"].startswith("2a01:4f8:c0c:")
     assert outputs["ipv6Address"].endswith("::1")
-    assert outputs["sshCommand"] == f"ssh root@{ipv4}"
+    assert outputs["sshCommand"] == f"ssh ops@{ipv4}"
     assert outputs["serverId"].isdigit()
 
 

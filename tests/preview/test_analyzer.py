@@ -29,7 +29,9 @@ def test_default_providers_are_added_per_package_with_their_config(recorded: Rec
     providers = default_providers(recorded("staging", "plan"), {"hcloud:token": "t", "cloudflare:apiToken": "c"})
     assert [(provider.type, provider.inputs) for provider in providers] == [
         ("pulumi:providers:cloudflare", {"apiToken": "c"}),
+        ("pulumi:providers:command", {}),
         ("pulumi:providers:hcloud", {"token": "t"}),
+        ("pulumi:providers:random", {}),
         ("pulumi:providers:tls", {}),
     ]
 

@@ -1,5 +1,6 @@
 """`python -m preview` end to end, as `make preview` runs it."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -49,9 +50,10 @@ def test_preview_succeeds_with_a_tree_outputs_and_summary(
     assert "└─ hetzner-coolify:host:Host" in out
     assert "hcloud:index/server:Server" in out
     assert "Outputs:" in out
-    assert "deployPrivateKey:  [secret]" in out
+    assert re.search(r"^    deployPrivateKey: +\[secret\]$", out, flags=re.MULTILINE)
+    assert re.search(r"^    coolifyAdminPassword: +\[secret\]$", out, flags=re.MULTILINE)
     resources = out.count("\n +  ")
-    assert f"    + {resources} to create (1 stack, 2 components, {resources - 3} cloud resources)" in out
+    assert f"    + {resources} to create (1 stack, 3 components, {resources - 4} cloud resources)" in out
 
 
 def test_preview_marks_protection_and_ignored_changes(
@@ -88,7 +90,7 @@ def test_a_bad_policy_config_exits_2(tmp_path: Path) -> None:
 
 def test_preview_shows_unknowns_like_pulumi_preview(preview_run: tuple[str, subprocess.CompletedProcess[str]]) -> None:
     _, result = preview_run
-    assert "ipv4Address:       <known after apply>" in result.stdout
+    assert re.search(r"^    ipv4Address: +<known after apply>$", result.stdout, flags=re.MULTILINE)
 
 
 def test_bad_config_prints_one_line_and_exits_1(tmp_path: Path) -> None:
@@ -98,6 +100,7 @@ def test_bad_config_prints_one_line_and_exits_1(tmp_path: Path) -> None:
         {
             "hetzner-coolify:server": {"type": "cx99"},
             "hetzner-coolify:adminCidrs": ["203.0.113.0/24"],
+            "hetzner-coolify:coolify": {"adminEmail": "ops@example.com"},
             "hetzner-coolify:adminSshKeys": [
                 {
                     "name": "a",

@@ -142,7 +142,7 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"server": {"size": "large"}},
-        "hetzner-coolify:server.size: is not a known key; allowed: type, location, image, backups",
+        "hetzner-coolify:server.size: is not a known key; allowed: type, location, image, backups, adminUser",
     ),
     (
         "staging",
@@ -285,7 +285,7 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"coolify": {"version": "latest"}},
-        "hetzner-coolify:coolify.version: 'latest' is not a pinned release; expected e.g. 4.0.0 or 4.0.0-beta.474",
+        "hetzner-coolify:coolify.version: 'latest' is not a pinned release; expected e.g. 4.3.19 or 4.0.0-beta.474",
     ),
     (
         "staging",

@@ -1,0 +1,161 @@
+"""Coolify on the host, installed and hardened over SSH the way a careful operator would.
+
+Children, each step waiting for the one before:
+1. `local.Command` wait-for-ssh: where `pulumi up` runs, until the new server answers SSH with the
+   deploy key (through the system ssh, as the Docker provider will) and cloud-init has finished;
+2. `remote.Command` harden-host: sshd keys only, fail2ban, unattended upgrades, a sudo admin user;
+3. `remote.Command` install-coolify: the pinned release, unattended, its first admin from a
+   generated password (`RandomPassword`) that travels only as SSH environment;
+4. `remote.Command` wait-for-coolify: upgrade done, container healthy, health endpoint answering;
+5. `remote.Command` direct-ports: Coolify's 8000/6001/6002 on 127.0.0.1 or published, as configured.
+
+Every step runs again when the server is replaced, or when its script or inputs change (its
+trigger); an unchanged stack runs nothing. Deleting the component leaves Coolify installed.
+"""
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+from pulumi_command import local, remote
+
+from components.server_scripts import command_line, encoded_template, fingerprint, server_script
+
+ROOT_USER = "root"
+DASHBOARD_PORT = 8000
+
+
+@dataclass(frozen=True)
+class CoolifyArgs:
+    server_id: pulumi.Input[str]
+    """The server's id: a replaced server gets the whole bootstrap again."""
+    host: pulumi.Input[str]
+    private_key: pulumi.Input[str]
+    """The deploy key (secret), authorized for root by Hetzner at creation."""
+    version: str
+    admin_user: str
+    """Non-root login with sudo that the hardening creates."""
+    admin_public_keys: Sequence[str]
+    root_username: str
+    root_email: str
+    restrict_direct_ports: bool
+    """Keep 8000/6001/6002 on 127.0.0.1 (the dashboard is reached by its domain or an SSH tunnel)."""
+    dashboard_hostname: pulumi.Input[str]
+
+
+def harden_inputs(admin_user: str, admin_public_keys: Sequence[str]) -> dict[str, str]:
+    keys = "".join(f"{key}\n" for key in admin_public_keys)
+    return {
+        "ADMIN_USER": admin_user,
+        "ADMIN_KEYS_B64": base64.b64encode(keys.encode()).decode(),
+        "SSHD_CONFIG_B64": encoded_template("sshd-hardening.conf"),
+        "FAIL2BAN_JAIL_B64": encoded_template("fail2ban-sshd.local"),
+        "AUTO_UPGRADES_B64": encoded_template("20auto-upgrades"),
+    }
+
+
+def install_inputs(version: str) -> dict[str, str]:
+    return {"COOLIFY_VERSION": version}
+
+
+def direct_ports_inputs(restricted: bool, version: str) -> dict[str, str]:
+    return {
+        "DIRECT_PORTS": "loopback" if restricted else "public",
+        "COMPOSE_OVERRIDE_B64": encoded_template("coolify-direct-ports.yml"),
+        "COOLIFY_VERSION": version,
+    }
+
+
+class Coolify(pulumi.ComponentResource):
+    admin_email: pulumi.Output[str]
+    admin_password: pulumi.Output[str]
+    dashboard_url: pulumi.Output[str]
+    tunnel_command: pulumi.Output[str]
+    ready: pulumi.Resource
+    """The last step: resources that need a running Coolify depend on it."""
+
+    def __init__(self, name: str, args: CoolifyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("hetzner-coolify:coolify:Coolify", name, None, opts)
+        self._name = name
+        self._args = args
+        self._connection = remote.ConnectionArgs(host=args.host, user=ROOT_USER, private_key=args.private_key)
+
+        password = random.RandomPassword(
+            f"{name}-admin-password",
+            length=32,
+            # Coolify wants upper, lower, digits and symbols; its installer writes the value into a
+            # .env file with sed, so only symbols that neither sed nor a .env file interpret.
+            override_special="-_.~",
+            min_upper=2,
+            min_lower=2,
+            min_numeric=2,
+            min_special=2,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        reachable = local.Command(
+            f"{name}-wait-for-ssh",
+            create="bash -s",
+            stdin=server_script("wait-for-ssh.sh").text,
+            environment={"SSH_HOST": args.host, "SSH_USER": ROOT_USER, "SSH_PRIVATE_KEY": args.private_key},
+            triggers=[args.server_id, server_script("wait-for-ssh.sh").digest],
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["environment"]),
+        )
+        hardened = self._step(
+            "harden-host", "harden-host.sh", harden_inputs(args.admin_user, args.admin_public_keys), reachable
+        )
+        installed = self._step(
+            "install-coolify",
+            "install-coolify.sh",
+            install_inputs(args.version),
+            hardened,
+            secrets={
+                "ROOT_USERNAME": args.root_username,
+                "ROOT_USER_EMAIL": args.root_email,
+                # RandomPassword marks its result secret; say so here too, where it leaves for the server.
+                "ROOT_USER_PASSWORD": pulumi.Output.secret(password.result),
+            },
+        )
+        running = self._step("wait-for-coolify", "wait-for-coolify.sh", install_inputs(args.version), installed)
+        self.ready = self._step(
+            "direct-ports",
+            "restrict-direct-ports.sh",
+            direct_ports_inputs(args.restrict_direct_ports, args.version),
+            running,
+        )
+
+        self.admin_email = pulumi.Output.from_input(args.root_email)
+        self.admin_password = pulumi.Output.secret(password.result)
+        self.dashboard_url = pulumi.Output.concat("https://", args.dashboard_hostname)
+        self.tunnel_command = pulumi.Output.concat(
+            f"ssh -N -L {DASHBOARD_PORT}:127.0.0.1:{DASHBOARD_PORT} {args.admin_user}@", args.host
+        )
+        self.register_outputs(
+            {"dashboardUrl": self.dashboard_url, "adminEmail": self.admin_email, "tunnelCommand": self.tunnel_command}
+        )
+
+    def _step(
+        self,
+        step: str,
+        script_name: str,
+        inputs: Mapping[str, str],
+        after: pulumi.Resource,
+        secrets: Mapping[str, pulumi.Input[str]] | None = None,
+    ) -> remote.Command:
+        script = server_script(script_name)
+        return remote.Command(
+            f"{self._name}-{step}",
+            connection=self._connection,
+            create=command_line(inputs),
+            stdin=script.text,
+            environment=secrets,
+            # Without this, an update tries to send the previous output as SSH environment.
+            add_previous_output_in_env=False,
+            triggers=[self._args.server_id, fingerprint(script, inputs)],
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[after],
+                additional_secret_outputs=["environment"] if secrets else None,
+            ),
+        )

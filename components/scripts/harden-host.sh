@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Hardens a fresh Ubuntu/Debian host. Idempotent: a second run changes nothing.
+#
+# Inputs (environment):
+#   ADMIN_USER         non-root login with sudo, keys only
+#   ADMIN_KEYS_B64     its authorized_keys, base64
+#   SSHD_CONFIG_B64    sshd drop-in (keys only, root prohibit-password), base64
+#   FAIL2BAN_JAIL_B64  fail2ban jail for sshd, base64
+#   AUTO_UPGRADES_B64  apt periodic settings for unattended security upgrades, base64
+set -euo pipefail
+SCRIPT_NAME=harden-host
+# shellcheck source=lib.sh
+[[ $(type -t install_file) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SSHD_DROP_IN=/etc/ssh/sshd_config.d/10-hetzner-coolify.conf
+
+require_env ADMIN_USER ADMIN_KEYS_B64 SSHD_CONFIG_B64 FAIL2BAN_JAIL_B64 AUTO_UPGRADES_B64
+[[ "$(id -u)" == 0 ]] || fail "must run as root"
+[[ "$ADMIN_USER" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || fail "ADMIN_USER '$ADMIN_USER' is not a valid user name"
+
+apt_install fail2ban python3-systemd unattended-upgrades
+
+harden_sshd() {
+  local backup=""
+  if [[ -f "$ROOT$SSHD_DROP_IN" ]]; then
+    backup=$(mktemp)
+    cp -p "$ROOT$SSHD_DROP_IN" "$backup"
+  fi
+  install_decoded 0644 "$SSHD_DROP_IN" SSHD_CONFIG_B64
+  if changed "$SSHD_DROP_IN"; then
+    # Never reload an sshd that would refuse to start: that is how hosts get locked out.
+    if ! sshd -t; then
+      if [[ -n "$backup" ]]; then cp -p "$backup" "$ROOT$SSHD_DROP_IN"; else rm -f "$ROOT$SSHD_DROP_IN"; fi
+      fail "the new sshd configuration does not validate; the previous one is kept"
+    fi
+    systemctl try-reload-or-restart ssh.service
+    log "sshd reloaded"
+  fi
+  [[ -z "$backup" ]] || rm -f "$backup"
+}
+
+enable_fail2ban() {
+  install_decoded 0644 /etc/fail2ban/jail.d/sshd.local FAIL2BAN_JAIL_B64
+  systemctl is-enabled --quiet fail2ban || systemctl enable --now fail2ban
+  if changed /etc/fail2ban/jail.d/sshd.local; then
+    systemctl reload-or-restart fail2ban
+  fi
+}
+
+create_admin_user() {
+  local home
+  if ! getent passwd "$ADMIN_USER" >/dev/null; then
+    useradd --create-home --shell /bin/bash "$ADMIN_USER"
+    log "created user $ADMIN_USER"
+  fi
+  home=$(getent passwd "$ADMIN_USER" | cut -d: -f6)
+  install_decoded 0600 "$home/.ssh/authorized_keys" ADMIN_KEYS_B64
+  if changed "$home/.ssh/authorized_keys"; then
+    chmod 0700 "$ROOT$home/.ssh"
+    chown -R "$ADMIN_USER:$ADMIN_USER" "$ROOT$home/.ssh"
+  fi
+  # Keys only: the user has no password, so sudo must not ask for one.
+  local sudoers_staged
+  sudoers_staged=$(mktemp)
+  printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$ADMIN_USER" >"$sudoers_staged"
+  visudo -cf "$sudoers_staged" >/dev/null || fail "the sudoers entry for $ADMIN_USER does not validate"
+  install_file 0440 "/etc/sudoers.d/90-$ADMIN_USER" <"$sudoers_staged"
+  rm -f "$sudoers_staged"
+}
+
+harden_sshd
+enable_fail2ban
+install_decoded 0644 /etc/apt/apt.conf.d/20auto-upgrades AUTO_UPGRADES_B64
+create_admin_user
+log "host hardened (${#CHANGED_FILES[@]} files changed)"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Shared helpers of the server scripts. The Coolify component sends this file ahead of each
+# script on the same stdin; run from a checkout (tests), each script sources it from here.
+#
+# TARGET_ROOT prefixes every file path, so the scripts can converge a throwaway tree in tests.
+
+ROOT="${TARGET_ROOT:-}"
+CHANGED_FILES=()
+
+log() {
+  printf '[%s] %s\n' "${SCRIPT_NAME:-bootstrap}" "$*" >&2
+}
+
+fail() {
+  log "error: $*"
+  exit 1
+}
+
+# Require variables to be set and non-empty; names the first one missing.
+require_env() {
+  local name
+  for name in "$@"; do
+    [[ -n "${!name:-}" ]] || fail "$name is not set"
+  done
+}
+
+# install_file MODE PATH < CONTENT: write stdin to PATH (under ROOT) only when it differs, atomically.
+# Records PATH in CHANGED_FILES when it wrote; leaves the file untouched otherwise. Feed it with a
+# redirection, not a pipe: a pipeline would run it in a subshell and lose the record.
+install_file() {
+  local mode=$1 path=$2 target="$ROOT$2" staged
+  mkdir -p "$(dirname "$target")"
+  staged=$(mktemp "$(dirname "$target")/.staged.XXXXXX")
+  cat >"$staged"
+  if [[ -f "$target" ]] && cmp -s "$staged" "$target"; then
+    rm -f "$staged"
+    if [[ "$(stat -c %a "$target")" != "${mode#0}" ]]; then
+      chmod "$mode" "$target"
+      CHANGED_FILES+=("$path")
+    fi
+    return 0
+  fi
+  chmod "$mode" "$staged"
+  mv -f "$staged" "$target"
+  CHANGED_FILES+=("$path")
+  log "wrote $path"
+}
+
+# install_decoded MODE PATH VARIABLE: install_file with the base64-encoded content of VARIABLE
+# (templates travel base64-encoded to survive quoting). Bad base64 fails before anything is written.
+install_decoded() {
+  local mode=$1 path=$2 variable=$3 content
+  content=$(mktemp)
+  printf '%s' "${!variable}" | base64 --decode >"$content" || fail "$variable is not valid base64"
+  install_file "$mode" "$path" <"$content"
+  rm -f "$content"
+}
+
+changed() {
+  local path
+  for path in "${CHANGED_FILES[@]}"; do
+    [[ "$path" == "$1" ]] && return 0
+  done
+  return 1
+}
+
+# apt_install PACKAGE...: install what is missing, nothing else.
+apt_install() {
+  local missing=() package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
+}

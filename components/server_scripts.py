@@ -1,0 +1,50 @@
+"""Shell scripts for the server, shipped from `scripts/` and run over SSH as `bash -s` on stdin.
+
+Each script travels with `scripts/lib.sh` in front of it, on the same stdin. Its non-secret inputs
+travel as `NAME=value` prefixes of the command line (templates base64-encoded); secrets travel as
+SSH environment (`AcceptEnv`) and never appear in a command line.
+"""
+
+import base64
+import hashlib
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.templates import TEMPLATE_DIR
+
+SCRIPTS_DIR = Path(__file__).parent / "scripts"
+LIBRARY = "lib.sh"
+
+
+@dataclass(frozen=True)
+class ServerScript:
+    name: str
+    text: str
+    """The library and the script, ready for `bash -s`."""
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+def server_script(name: str) -> ServerScript:
+    library = (SCRIPTS_DIR / LIBRARY).read_text()
+    return ServerScript(name, f"{library}\n{(SCRIPTS_DIR / name).read_text()}")
+
+
+def encoded_template(name: str) -> str:
+    return base64.b64encode((TEMPLATE_DIR / name).read_bytes()).decode()
+
+
+def command_line(inputs: Mapping[str, str]) -> str:
+    """`NAME=value ... bash -s`, every value shell-quoted."""
+    assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in inputs.items())
+    return f"{assignments} bash -s" if assignments else "bash -s"
+
+
+def fingerprint(script: ServerScript, inputs: Mapping[str, str]) -> str:
+    """Changes whenever the script or one of its non-secret inputs does: the step's trigger."""
+    material = script.text + "".join(f"\0{name}={value}" for name, value in sorted(inputs.items()))
+    return hashlib.sha256(material.encode()).hexdigest()

@@ -1,0 +1,132 @@
+"""Real tools for the server scripts: a throwaway sshd on 127.0.0.1, and runners for the scripts."""
+
+import getpass
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_DIR
+
+SCRIPTS_DIR = PROJECT_DIR / "components" / "scripts"
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class SshServer:
+    """An sshd for the current user, on a loopback port; start() may come later than the client."""
+
+    directory: Path
+    port: int
+    user: str
+    private_key: str
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with (self.directory / "sshd.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [SSHD, "-D", "-e", "-f", str(self.directory / "sshd_config")], stdout=subprocess.DEVNULL, stderr=log
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"sshd did not start: {(self.directory / 'sshd.log').read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def _keygen(path: Path) -> None:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+
+
+@pytest.fixture
+def ssh_server(tmp_path: Path) -> Iterator[SshServer]:
+    if not Path(SSHD).exists():
+        pytest.fail("sshd is missing: install openssh-server (.ci/install-system-packages does)")
+    Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
+    _keygen(tmp_path / "host_key")
+    _keygen(tmp_path / "client_key")
+    (tmp_path / "authorized_keys").write_text((tmp_path / "client_key.pub").read_text())
+    (tmp_path / "authorized_keys").chmod(0o600)
+    port = free_port()
+    (tmp_path / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp_path}/host_key\nPidFile {tmp_path}/sshd.pid\n"
+        f"AuthorizedKeysFile {tmp_path}/authorized_keys\nPermitRootLogin prohibit-password\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+    )
+    server = SshServer(tmp_path, port, getpass.getuser(), (tmp_path / "client_key").read_text())
+    yield server
+    server.stop()
+
+
+def run_script(name: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPTS_DIR / name)],
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+STUBS_DIR = Path(__file__).parent / "stubs"
+
+
+@dataclass
+class Sandbox:
+    """A throwaway root for the server scripts, with system commands stubbed (tests/.../stubs)."""
+
+    root: Path
+    log: Path
+
+    def run(self, name: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        self.log.write_text("")
+        return run_script(
+            name,
+            {
+                "PATH": f"{STUBS_DIR}:{os.environ['PATH']}",
+                "TARGET_ROOT": str(self.root),
+                "STUB_LOG": str(self.log),
+                **env,
+            },
+        )
+
+    def calls(self) -> list[str]:
+        return self.log.read_text().splitlines()
+
+    def tree(self) -> dict[str, tuple[str, str]]:
+        """Every file and directory under the root: mode and content digest."""
+        snapshot = {}
+        for path in sorted(self.root.rglob("*")):
+            mode = oct(path.stat().st_mode & 0o7777)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir"
+            snapshot[str(path.relative_to(self.root))] = (mode, digest)
+        return snapshot
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Sandbox:
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    return Sandbox(root, tmp_path / "calls.log")
