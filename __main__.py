@@ -2,7 +2,9 @@
 
 import pulumi
 
+from components.backups import BackupArgs, Backups, PostgresSource, R2Storage, S3Storage
 from components.coolify import Coolify, CoolifyArgs
+from components.data_services import POSTGRES_HOST, DataServices, DataServicesArgs, PostgresOptions, RedisOptions
 from components.dns import Dns, DnsArgs
 from components.firewall_rules import main_server_rules
 from components.host import Host, HostArgs
@@ -61,6 +63,63 @@ coolify = Coolify(
     ),
 )
 
+data = DataServices(
+    "data",
+    DataServicesArgs(
+        name=name,
+        server_id=host.server_id,
+        host=host.ipv4_address,
+        private_key=host.deploy_private_key,
+        location=config.server.location,
+        admin_user=config.server.admin_user,
+        ssh_identity_file=config.docker.ssh_identity_file,
+        coolify_ready=coolify.ready,
+        postgres=PostgresOptions(**config.postgres.model_dump(exclude={"enabled"}))
+        if config.postgres.enabled
+        else None,
+        redis=RedisOptions(**config.redis.model_dump(exclude={"enabled"})) if config.redis.enabled else None,
+        protect=config.protection.protect,
+        delete_protection=config.protection.delete_protection,
+        labels=labels,
+    ),
+)
+
+if config.backups.enabled:
+    storage = config.backups.storage
+    backups = Backups(
+        "backups",
+        BackupArgs(
+            name=name,
+            storage=R2Storage(storage.account_id or "", storage.jurisdiction, storage.location)
+            if storage.kind == "r2"
+            else S3Storage(
+                storage.endpoint or "",
+                storage.bucket or "",
+                storage.region,
+                *(pulumi.Output.secret(value) for value in config.backup_s3_credentials()),
+            ),
+            schedule=config.backups.schedule,
+            age_recipient=config.backups.age_recipient,
+            keep_daily=config.backups.retention.daily,
+            keep_weekly=config.backups.retention.weekly,
+            keep_monthly=config.backups.retention.monthly,
+            ping_url=config.backups.ping_url,
+            postgres=PostgresSource(POSTGRES_HOST, config.postgres.user, config.postgres.database)
+            if config.postgres.enabled
+            else None,
+            server_id=host.server_id,
+            host=host.ipv4_address,
+            private_key=host.deploy_private_key,
+            after=[coolify.ready, *([data.postgres_container] if data.postgres_container else [])],
+            protect=config.protection.protect,
+        ),
+    )
+    pulumi.export("backupEndpoint", backups.endpoint)
+    pulumi.export("backupBucket", backups.bucket)
+    pulumi.export("backupPrefix", backups.prefix)
+    pulumi.export("backupAccessKeyId", backups.access_key_id)
+    pulumi.export("backupSecretAccessKey", backups.secret_access_key)
+
 pulumi.export("environment", config.environment)
 pulumi.export("serverId", host.server_id)
 pulumi.export("ipv4Address", host.ipv4_address)
@@ -74,3 +133,10 @@ pulumi.export("coolifyDashboardUrl", coolify.dashboard_url)
 pulumi.export("coolifyTunnelCommand", coolify.tunnel_command)
 pulumi.export("coolifyAdminEmail", coolify.admin_email)
 pulumi.export("coolifyAdminPassword", coolify.admin_password)
+if data.database_url is not None:
+    pulumi.export("databaseUrl", data.database_url)
+    pulumi.export("postgresHost", data.postgres_host)
+    pulumi.export("postgresTunnel", data.postgres_tunnel)
+if data.redis_url is not None:
+    pulumi.export("redisUrl", data.redis_url)
+    pulumi.export("redisHost", data.redis_host)

@@ -13,7 +13,6 @@ Every step runs again when the server is replaced, or when its script or inputs 
 trigger); an unchanged stack runs nothing. Deleting the component leaves Coolify installed.
 """
 
-import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_command import local, remote
 
-from components.server_scripts import command_line, encoded_template, fingerprint, server_script
+from components.server_scripts import command_line, fingerprint, server_script, template_text
 
 ROOT_USER = "root"
 DASHBOARD_PORT = 8000
@@ -46,13 +45,12 @@ class CoolifyArgs:
 
 
 def harden_inputs(admin_user: str, admin_public_keys: Sequence[str]) -> dict[str, str]:
-    keys = "".join(f"{key}\n" for key in admin_public_keys)
     return {
         "ADMIN_USER": admin_user,
-        "ADMIN_KEYS_B64": base64.b64encode(keys.encode()).decode(),
-        "SSHD_CONFIG_B64": encoded_template("sshd-hardening.conf"),
-        "FAIL2BAN_JAIL_B64": encoded_template("fail2ban-sshd.local"),
-        "AUTO_UPGRADES_B64": encoded_template("20auto-upgrades"),
+        "ADMIN_KEYS": "".join(f"{key}\n" for key in admin_public_keys),
+        "SSHD_CONFIG": template_text("sshd-hardening.conf"),
+        "FAIL2BAN_JAIL": template_text("fail2ban-sshd.local"),
+        "AUTO_UPGRADES": template_text("20auto-upgrades"),
     }
 
 
@@ -63,7 +61,7 @@ def install_inputs(version: str) -> dict[str, str]:
 def direct_ports_inputs(restricted: bool, version: str) -> dict[str, str]:
     return {
         "DIRECT_PORTS": "loopback" if restricted else "public",
-        "COMPOSE_OVERRIDE_B64": encoded_template("coolify-direct-ports.yml"),
+        "COMPOSE_OVERRIDE": template_text("coolify-direct-ports.yml"),
         "COOLIFY_VERSION": version,
     }
 

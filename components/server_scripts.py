@@ -1,11 +1,10 @@
 """Shell scripts for the server, shipped from `scripts/` and run over SSH as `bash -s` on stdin.
 
-Each script travels with `scripts/lib.sh` in front of it, on the same stdin. Its non-secret inputs
-travel as `NAME=value` prefixes of the command line (templates base64-encoded); secrets travel as
-SSH environment (`AcceptEnv`) and never appear in a command line.
+Each script travels with `scripts/lib.sh` in front of it, on the same stdin. Its non-secret inputs,
+templates included, travel as shell-quoted `NAME=value` prefixes of the command line, readable in a
+preview; secrets travel as SSH environment (`AcceptEnv`) and never appear in a command line.
 """
 
-import base64
 import hashlib
 import shlex
 from collections.abc import Mapping
@@ -34,8 +33,9 @@ def server_script(name: str) -> ServerScript:
     return ServerScript(name, f"{library}\n{(SCRIPTS_DIR / name).read_text()}")
 
 
-def encoded_template(name: str) -> str:
-    return base64.b64encode((TEMPLATE_DIR / name).read_bytes()).decode()
+def template_text(name: str) -> str:
+    """A template sent as it is (its `${...}` belong to the server side, e.g. docker compose)."""
+    return (TEMPLATE_DIR / name).read_text()
 
 
 def command_line(inputs: Mapping[str, str]) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 import pulumi
 import pulumi.runtime.config
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from stack_config.model import ENVIRONMENTS, KeyedValueError, StackConfig
@@ -50,10 +50,10 @@ def load_stack_config(
         )
     if problems:
         raise ConfigError(problems)
+    hidden = {key.removeprefix(prefix) for key in secret_keys if key.startswith(prefix)}
     try:
-        return StackConfig.model_validate(data)
+        return StackConfig.model_validate(data, context={"secret_keys": hidden})
     except ValidationError as error:
-        hidden = {key.removeprefix(prefix) for key in secret_keys if key.startswith(prefix)}
         raise ConfigError([_describe(prefix, detail, hidden) for detail in error.errors(include_url=False)]) from None
 
 
@@ -79,7 +79,8 @@ def _describe(prefix: str, detail: Any, hidden_keys: set[str]) -> str:
     if isinstance(error, KeyedValueError):
         location.append(error.key)
     key = prefix + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
-    shown = "a secret value" if location and location[0] in hidden_keys else repr(detail["input"])
+    secret = (location and location[0] in hidden_keys) or _is_secret_field(location)
+    shown = "a secret value" if secret else repr(detail["input"])
     kind = detail["type"]
     if kind == "missing":
         return f"{key}: is required ({_description(location).rstrip('.')})"
@@ -119,6 +120,11 @@ def _walk(location: list[Any]) -> tuple[Any, FieldInfo | None]:
             return None, None
         annotation = field.annotation
     return _unwrap(annotation), field
+
+
+def _is_secret_field(location: list[Any]) -> bool:
+    annotation, _ = _walk(location)
+    return annotation is SecretStr
 
 
 def _allowed_keys(location: list[Any]) -> list[str]:

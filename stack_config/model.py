@@ -7,9 +7,10 @@ ENVIRONMENT_DEFAULTS; a stack file only holds what differs from them.
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
 from stack_config import hetzner_catalog as catalog
@@ -52,6 +53,15 @@ _SYSTEM_USERS = frozenset(
 )  # fmt: skip
 _EMAIL = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+$", re.IGNORECASE)
 _COOLIFY_USERNAME = re.compile(r"^[A-Za-z0-9_ -]{3,64}$")
+_SQL_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_AGE_RECIPIENT = re.compile(r"^(age1[02-9ac-hj-np-z]{58}|ssh-ed25519 [A-Za-z0-9+/=]+( .*)?)$")
+_CLOUDFLARE_ACCOUNT = re.compile(r"^[0-9a-f]{32}$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# systemd OnCalendar expressions: dates, times, weekdays, ranges, lists, a time zone.
+_CALENDAR = re.compile(r"^[A-Za-z0-9*:,./~ _+-]{1,100}$")
+R2_LOCATIONS = ("apac", "eeur", "enam", "oc", "weur", "wnam")
+POSTGRES_IMAGES = frozenset({"postgres", "timescaledb", "timescaledb-ha", "postgis", "pgvector"})
+REDIS_IMAGES = frozenset({"redis", "valkey"})
 
 
 def _dns_label(value: str) -> str:
@@ -97,6 +107,31 @@ def _email(value: str) -> str:
 def _coolify_username(value: str) -> str:
     if not _COOLIFY_USERNAME.match(value):
         raise ValueError("is not a Coolify user name; allowed: 3-64 of letters, digits, spaces, '_' and '-'")
+    return value
+
+
+def _sql_identifier(value: str) -> str:
+    if not _SQL_IDENTIFIER.match(value):
+        raise ValueError("is not a plain SQL name; allowed: 1-63 of a-z, 0-9 and '_', starting with a letter")
+    return value
+
+
+def _pinned_image(families: frozenset[str]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        path = value.split("@", 1)[0]
+        name, _, tag = path.rsplit("/", 1)[-1].partition(":")
+        if name not in families:
+            raise ValueError(f"is not an image of {', '.join(sorted(families))}")
+        if "@sha256:" not in value and (not tag or tag in ("latest", "stable", "edge")):
+            raise ValueError("is not pinned; name a version tag (e.g. :17.6-bookworm) or a digest")
+        return value
+
+    return check
+
+
+def _https_url(value: str) -> str:
+    if not re.match(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$", value):
+        raise ValueError("is not an https:// URL")
     return value
 
 
@@ -266,6 +301,113 @@ class CoolifySettings(ConfigModel):
         return self
 
 
+class PostgresSettings(ConfigModel):
+    enabled: bool = Field(default=True, description="Run PostgreSQL on the server, on Coolify's network.")
+    image: Annotated[str, AfterValidator(_pinned_image(POSTGRES_IMAGES))] = Field(
+        default="postgres:17.6-bookworm",
+        description="Pinned image: postgres, or timescale/timescaledb (TimescaleDB), postgis, pgvector.",
+    )
+    database: Annotated[str, AfterValidator(_sql_identifier)] = Field(default="app", description="Database to create.")
+    user: Annotated[str, AfterValidator(_sql_identifier)] = Field(
+        default="app", description="Its owner; password generated."
+    )
+    memory_mb: int = Field(default=1024, ge=256, le=262144, description="Memory limit of the container, MiB.")
+    storage: Literal["docker-volume", "hetzner-volume"] = Field(
+        default="docker-volume",
+        description="Where the data lives: a named Docker volume on the server's disk, or a Hetzner Volume that "
+        "survives the server.",
+    )
+    volume_size_gb: int = Field(default=20, ge=10, le=10240, description="Size of the Hetzner Volume, GB.")
+    local_port: int | None = Field(
+        default=None,
+        ge=1024,
+        le=65535,
+        description="Publish on 127.0.0.1 of the server for SSH tunnels; off by default.",
+    )
+
+
+class RedisSettings(ConfigModel):
+    enabled: bool = Field(default=True, description="Run Redis on the server, on Coolify's network.")
+    image: Annotated[str, AfterValidator(_pinned_image(REDIS_IMAGES))] = Field(
+        default="redis:7.4.6-bookworm", description="Pinned image: redis or valkey/valkey."
+    )
+    memory_mb: int = Field(default=256, ge=64, le=65536, description="Memory limit of the container, MiB.")
+
+
+class RetentionSettings(ConfigModel):
+    daily: int = Field(default=7, ge=1, le=366, description="Newest backup of each of the last N days.")
+    weekly: int = Field(default=4, ge=0, le=520, description="Then the newest of each of N more weeks.")
+    monthly: int = Field(default=3, ge=0, le=240, description="Then the newest of each of N more months.")
+
+
+class BackupStorageSettings(ConfigModel):
+    kind: Literal["r2", "s3"] = Field(
+        default="r2",
+        description="r2: a Cloudflare R2 bucket and a token scoped to it, created here. s3: an existing bucket on "
+        "any S3-compatible endpoint (Hetzner Object Storage: create bucket and keys in its console).",
+    )
+    account_id: str | None = Field(default=None, description="Cloudflare account id (r2).")
+    jurisdiction: Literal["eu", "default"] = Field(
+        default="eu", description="R2 jurisdiction: eu keeps data in the EU."
+    )
+    location: str | None = Field(default=None, description=f"R2 location hint: {', '.join(R2_LOCATIONS)} (r2).")
+    endpoint: Annotated[str, AfterValidator(_https_url)] | None = Field(
+        default=None, description="S3 endpoint, e.g. https://fsn1.your-objectstorage.com (s3)."
+    )
+    bucket: str | None = Field(default=None, description="Bucket name (s3; r2 names its bucket after the stack).")
+    region: str = Field(default="auto", description="S3 region (s3).")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.kind == "r2":
+            if not self.account_id or not _CLOUDFLARE_ACCOUNT.match(self.account_id):
+                raise KeyedValueError(
+                    "accountId", f"{self.account_id!r} is not a Cloudflare account id (32 hex digits)"
+                )
+            if self.location is not None and self.location not in R2_LOCATIONS:
+                raise KeyedValueError(
+                    "location", f"{self.location!r} is not an R2 location; allowed: {', '.join(R2_LOCATIONS)}"
+                )
+        else:
+            if self.endpoint is None:
+                raise KeyedValueError("endpoint", "is required for s3 storage")
+            if not self.bucket or not _BUCKET.match(self.bucket):
+                raise KeyedValueError("bucket", f"{self.bucket!r} is not a bucket name (3-63 of a-z, 0-9, '.', '-')")
+        return self
+
+
+class BackupSettings(ConfigModel):
+    enabled: bool = Field(default=True, description="Nightly encrypted backups of Postgres and Coolify.")
+    schedule: str = Field(
+        default="*-*-* 02:00:00 UTC", description="systemd OnCalendar expression; missed runs catch up at boot."
+    )
+    age_recipient: str = Field(
+        description="age public key (age1...) the backups are encrypted to; keep its private key off the server."
+    )
+    retention: RetentionSettings = Field(default=RetentionSettings(), description="Which backups to keep.")
+    ping_url: Annotated[str, AfterValidator(_https_url)] | None = Field(
+        default=None, description="Pinged after each run (and at <url>/fail on failure), e.g. healthchecks.io."
+    )
+    storage: BackupStorageSettings = Field(description="Where backups go.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        if not _CALENDAR.match(self.schedule):
+            raise KeyedValueError("schedule", f"{self.schedule!r} is not a systemd calendar expression")
+        if not _AGE_RECIPIENT.match(self.age_recipient):
+            raise KeyedValueError(
+                "ageRecipient", f"{self.age_recipient!r} is not an age recipient (age1... or ssh-ed25519)"
+            )
+        return self
+
+
+class DockerSettings(ConfigModel):
+    ssh_identity_file: str | None = Field(
+        default=None,
+        description="Private key file the system ssh uses to reach the server's Docker; default: the SSH agent.",
+    )
+
+
 class ProtectionSettings(ConfigModel):
     protect: bool = Field(
         description="Pulumi `protect` on the server and its addresses: `pulumi destroy` refuses to delete them."
@@ -287,6 +429,16 @@ class StackConfig(ConfigModel):
         min_length=1, description="Networks allowed to reach SSH and, while open, Coolify's direct ports."
     )
     coolify: CoolifySettings = Field(description="The Coolify installation.")
+    postgres: PostgresSettings = Field(default=PostgresSettings(), description="PostgreSQL for the apps.")
+    redis: RedisSettings = Field(default=RedisSettings(), description="Redis for the apps.")
+    docker: DockerSettings = Field(default=DockerSettings(), description="How pulumi reaches the server's Docker.")
+    backups: BackupSettings = Field(description="Encrypted off-site backups.")
+    backup_s3_access_key_id: SecretStr | None = Field(
+        default=None, description="Access key of the s3 backup storage; set with `pulumi config set --secret`."
+    )
+    backup_s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="Its secret key; set with `pulumi config set --secret`."
+    )
     protection: ProtectionSettings = Field(description="Guards against deleting or replacing stateful resources.")
 
     @model_validator(mode="before")
@@ -299,6 +451,27 @@ class StackConfig(ConfigModel):
             given = merged.get(section, {})
             merged[section] = {**defaults, **given} if isinstance(given, dict) else given
         return merged
+
+    def backup_s3_credentials(self) -> tuple[str, str]:
+        """Access key id and secret of s3 backup storage (validated present when that storage is chosen)."""
+        if self.backup_s3_access_key_id is None or self.backup_s3_secret_access_key is None:
+            raise ValueError("backupS3AccessKeyId and backupS3SecretAccessKey are not set")
+        return self.backup_s3_access_key_id.get_secret_value(), self.backup_s3_secret_access_key.get_secret_value()
+
+    @model_validator(mode="after")
+    def _backup_credentials(self, info: ValidationInfo) -> Self:
+        secret_keys = (info.context or {}).get("secret_keys", set())
+        for key, value in (("backupS3AccessKeyId", self.backup_s3_access_key_id),
+                           ("backupS3SecretAccessKey", self.backup_s3_secret_access_key)):  # fmt: skip
+            if self.backups.enabled and self.backups.storage.kind == "s3" and value is None:
+                raise KeyedValueError(
+                    key, "is required for s3 backup storage; set it with `pulumi config set --secret`"
+                )
+            if value is not None and key not in secret_keys:
+                raise KeyedValueError(
+                    key, "must be set with `pulumi config set --secret`, not in clear in the stack file"
+                )
+        return self
 
     @model_validator(mode="after")
     def _production_rules(self) -> Self:

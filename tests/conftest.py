@@ -24,9 +24,12 @@ def _merged(shipped: Any, change: Any) -> Any:
     return change
 
 
-def stack_settings(stack: str, changes: dict[str, Any] | None = None) -> StackSettings:
+def stack_settings(
+    stack: str, changes: dict[str, Any] | None = None, secret_keys: frozenset[str] = frozenset()
+) -> StackSettings:
     """The shipped stack file with keys changed: objects merge into the shipped ones, anything else
-    replaces; None removes a top-level key, and a string is taken as the raw config text."""
+    replaces; None removes a top-level key, and a string is taken as the raw config text. Keys named in
+    `secret_keys` count as set with `pulumi config set --secret`."""
     shipped = read_stack(PROJECT_DIR, stack)
     config = dict(shipped.config)
     for key, value in (changes or {}).items():
@@ -38,7 +41,8 @@ def stack_settings(stack: str, changes: dict[str, Any] | None = None) -> StackSe
         else:
             current = json.loads(config[full_key]) if full_key in config else None
             config[full_key] = json.dumps(_merged(current, value))
-    return StackSettings(shipped.project, stack, config, shipped.secret_keys)
+    secret = shipped.secret_keys | {f"{NAMESPACE}:{key}" for key in secret_keys}
+    return StackSettings(shipped.project, stack, config, secret)
 
 
 def shipped_value(stack: str, key: str) -> Any:
@@ -46,11 +50,15 @@ def shipped_value(stack: str, key: str) -> Any:
 
 
 def record(
-    stack: str, changes: dict[str, Any] | None = None, mocks: pulumi.runtime.Mocks | None = None
+    stack: str,
+    changes: dict[str, Any] | None = None,
+    mocks: pulumi.runtime.Mocks | None = None,
+    secret_keys: frozenset[str] = frozenset(),
 ) -> RecordedStack:
     """Run the program: with ApplyMocks (values as after `pulumi up`) by default, or PlanMocks (preview)."""
     mock = mocks or ApplyMocks()
-    return run_program(PROJECT_DIR, stack_settings(stack, changes), mock, preview=isinstance(mock, PlanMocks))
+    settings = stack_settings(stack, changes, secret_keys)
+    return run_program(PROJECT_DIR, settings, mock, preview=isinstance(mock, PlanMocks))
 
 
 _recordings: dict[tuple[str, str], RecordedStack] = {}

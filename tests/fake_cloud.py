@@ -14,12 +14,22 @@ FAKE_PRIVATE_KEY = (
 )
 
 
+def _password(inputs: dict[str, Any]) -> str:
+    """Like pulumi-random: letters and digits, plus specials unless `special` is false."""
+    specials = "" if inputs.get("special") is False else inputs.get("overrideSpecial", "!@#$%&*()-_=+[]{}<>:?")
+    alphabet = string.ascii_letters + string.digits + specials
+    length = int(inputs["length"])
+    required = [secrets.choice(specials) for _ in range(int(inputs.get("minSpecial", 0)))] if specials else []
+    return "".join(required + [secrets.choice(alphabet) for _ in range(length - len(required))])
+
+
 class ApplyMocks(pulumi.runtime.Mocks):
     """Per-type outputs as the providers return them after creation (wire names, camelCase)."""
 
     def __init__(self) -> None:
         self._numbers = itertools.count(1)
-        self.generated_secrets: list[str] = []
+        self.generated: dict[str, str] = {}
+        """Resource name -> the secret it generated (passwords, private keys)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         number = next(self._numbers)
@@ -38,11 +48,14 @@ class ApplyMocks(pulumi.runtime.Mocks):
             state.update(ipv4Address="49.12.0.250", ipv6Address="2a01:4f8:c0c:ff::1", status="running")
         elif args.typ == "tls:index/privateKey:PrivateKey":
             state.update(publicKeyOpenssh=FAKE_DEPLOY_PUBLIC_KEY, privateKeyOpenssh=FAKE_PRIVATE_KEY)
-            self.generated_secrets.append(FAKE_PRIVATE_KEY)
+            self.generated[args.name] = FAKE_PRIVATE_KEY
         elif args.typ == "random:index/randomPassword:RandomPassword":
-            alphabet = string.ascii_letters + string.digits
-            state["result"] = "".join(secrets.choice(alphabet) for _ in range(int(args.inputs["length"])))
-            self.generated_secrets.append(state["result"])
+            state["result"] = _password(args.inputs)
+            self.generated[args.name] = state["result"]
+        elif args.typ == "cloudflare:index/accountToken:AccountToken":
+            resource_id = secrets.token_hex(16)
+            state["value"] = secrets.token_urlsafe(30)
+            self.generated[args.name] = state["value"]
         elif args.typ == "cloudflare:index/dnsRecord:DnsRecord":
             resource_id = hashlib.sha256(args.name.encode()).hexdigest()[:32]
         return resource_id, state

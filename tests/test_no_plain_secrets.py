@@ -75,8 +75,8 @@ def plain_secrets(recording: RecordedStack, generated: Iterable[str] = ()) -> li
 def test_after_apply_no_secret_is_in_clear(stack: str) -> None:
     mocks = ApplyMocks()
     recording = record(stack, mocks=mocks)
-    assert mocks.generated_secrets, "the stack generates secrets, so this test has something to find"
-    assert plain_secrets(recording, mocks.generated_secrets) == []
+    assert mocks.generated, "the stack generates secrets, so this test has something to find"
+    assert plain_secrets(recording, mocks.generated.values()) == []
 
 
 @pytest.mark.parametrize("stack", STACKS)

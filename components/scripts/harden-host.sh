@@ -4,10 +4,10 @@
 #
 # Inputs (environment):
 #   ADMIN_USER         non-root login with sudo, keys only
-#   ADMIN_KEYS_B64     its authorized_keys, base64
-#   SSHD_CONFIG_B64    sshd drop-in (keys only, root prohibit-password), base64
-#   FAIL2BAN_JAIL_B64  fail2ban jail for sshd, base64
-#   AUTO_UPGRADES_B64  apt periodic settings for unattended security upgrades, base64
+#   ADMIN_KEYS         its authorized_keys
+#   SSHD_CONFIG        sshd drop-in (keys only, root prohibit-password)
+#   FAIL2BAN_JAIL      fail2ban jail for sshd
+#   AUTO_UPGRADES      apt periodic settings for unattended security upgrades
 set -euo pipefail
 SCRIPT_NAME=harden-host
 # shellcheck source=lib.sh
@@ -15,7 +15,7 @@ SCRIPT_NAME=harden-host
 
 SSHD_DROP_IN=/etc/ssh/sshd_config.d/10-hetzner-coolify.conf
 
-require_env ADMIN_USER ADMIN_KEYS_B64 SSHD_CONFIG_B64 FAIL2BAN_JAIL_B64 AUTO_UPGRADES_B64
+require_env ADMIN_USER ADMIN_KEYS SSHD_CONFIG FAIL2BAN_JAIL AUTO_UPGRADES
 [[ "$(id -u)" == 0 ]] || fail "must run as root"
 [[ "$ADMIN_USER" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || fail "ADMIN_USER '$ADMIN_USER' is not a valid user name"
 
@@ -27,7 +27,7 @@ harden_sshd() {
     backup=$(mktemp)
     cp -p "$ROOT$SSHD_DROP_IN" "$backup"
   fi
-  install_decoded 0644 "$SSHD_DROP_IN" SSHD_CONFIG_B64
+  install_content 0644 "$SSHD_DROP_IN" SSHD_CONFIG
   if changed "$SSHD_DROP_IN"; then
     # Never reload an sshd that would refuse to start: that is how hosts get locked out.
     if ! sshd -t; then
@@ -41,7 +41,7 @@ harden_sshd() {
 }
 
 enable_fail2ban() {
-  install_decoded 0644 /etc/fail2ban/jail.d/sshd.local FAIL2BAN_JAIL_B64
+  install_content 0644 /etc/fail2ban/jail.d/sshd.local FAIL2BAN_JAIL
   systemctl is-enabled --quiet fail2ban || systemctl enable --now fail2ban
   if changed /etc/fail2ban/jail.d/sshd.local; then
     systemctl reload-or-restart fail2ban
@@ -55,7 +55,7 @@ create_admin_user() {
     log "created user $ADMIN_USER"
   fi
   home=$(getent passwd "$ADMIN_USER" | cut -d: -f6)
-  install_decoded 0600 "$home/.ssh/authorized_keys" ADMIN_KEYS_B64
+  install_content 0600 "$home/.ssh/authorized_keys" ADMIN_KEYS
   if changed "$home/.ssh/authorized_keys"; then
     chmod 0700 "$ROOT$home/.ssh"
     chown -R "$ADMIN_USER:$ADMIN_USER" "$ROOT$home/.ssh"
@@ -71,6 +71,6 @@ create_admin_user() {
 
 harden_sshd
 enable_fail2ban
-install_decoded 0644 /etc/apt/apt.conf.d/20auto-upgrades AUTO_UPGRADES_B64
+install_content 0644 /etc/apt/apt.conf.d/20auto-upgrades AUTO_UPGRADES
 create_admin_user
 log "host hardened (${#CHANGED_FILES[@]} files changed)"

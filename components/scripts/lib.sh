@@ -46,14 +46,10 @@ install_file() {
   log "wrote $path"
 }
 
-# install_decoded MODE PATH VARIABLE: install_file with the base64-encoded content of VARIABLE
-# (templates travel base64-encoded to survive quoting). Bad base64 fails before anything is written.
-install_decoded() {
-  local mode=$1 path=$2 variable=$3 content
-  content=$(mktemp)
-  printf '%s' "${!variable}" | base64 --decode >"$content" || fail "$variable is not valid base64"
-  install_file "$mode" "$path" <"$content"
-  rm -f "$content"
+# install_content MODE PATH VARIABLE: install_file with the content of VARIABLE (templates travel
+# as shell-quoted variables of the command line).
+install_content() {
+  install_file "$1" "$2" < <(printf '%s' "${!3}")
 }
 
 changed() {

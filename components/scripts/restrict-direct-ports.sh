@@ -5,14 +5,14 @@
 #
 # Inputs (environment):
 #   DIRECT_PORTS          loopback | public
-#   COMPOSE_OVERRIDE_B64  the docker-compose.custom.yml that binds them to 127.0.0.1, base64
+#   COMPOSE_OVERRIDE      the docker-compose.custom.yml that binds them to 127.0.0.1
 #   COOLIFY_VERSION       the installed release (the compose files name the image by it)
 set -euo pipefail
 SCRIPT_NAME=restrict-direct-ports
 # shellcheck source=lib.sh
 [[ $(type -t install_file) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-require_env DIRECT_PORTS COMPOSE_OVERRIDE_B64 COOLIFY_VERSION
+require_env DIRECT_PORTS COMPOSE_OVERRIDE COOLIFY_VERSION
 CUSTOM=/data/coolify/source/docker-compose.custom.yml
 MARKER="managed by hetzner-coolify"
 
@@ -30,7 +30,7 @@ fi
 
 case "$DIRECT_PORTS" in
   loopback)
-    install_decoded 0644 "$CUSTOM" COMPOSE_OVERRIDE_B64
+    install_content 0644 "$CUSTOM" COMPOSE_OVERRIDE
     if changed "$CUSTOM"; then apply_compose; else log "direct ports already on 127.0.0.1"; fi
     ;;
   public)

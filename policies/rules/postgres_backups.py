@@ -39,9 +39,15 @@ def _has_schedule(resource: PolicyResource) -> bool:
 
 
 def _names_external_bucket(resource: PolicyResource) -> bool:
-    return any(key == EXTERNAL_BUCKET_SETTING and text for key, text in _strings(resource.props)) or any(
-        text.startswith(f"{EXTERNAL_BUCKET_SETTING}=") for _, text in _strings(resource.props)
-    )
+    """A setting BACKUP_S3_BUCKET with a value, as an input of its own or a line of a settings file."""
+    for key, text in _strings(resource.props):
+        if key == EXTERNAL_BUCKET_SETTING and text:
+            return True
+        for line in text.splitlines():
+            name, _, value = line.partition("=")
+            if name.strip() == EXTERNAL_BUCKET_SETTING and value.strip().strip("\"'"):
+                return True
+    return False
 
 
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:

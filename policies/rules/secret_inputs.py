@@ -21,6 +21,8 @@ _SECRET_PROPERTY = re.compile(
 )
 _URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/:@]*:[^\s/@]+@[^\s]+", re.IGNORECASE)
 _REQUIREPASS = re.compile(r"--requirepass(?:=|\s+)(\S+)")
+# A value that names an environment variable instead of holding the secret: "$REDIS_PASSWORD".
+_REFERENCE = re.compile(r"^[\"']?\$\{?([A-Za-z_]\w*)\}?[\"']?$")
 
 # Who owns a password in the images and installers this project uses, when the name says nothing.
 _DEFAULT_USERS = {"POSTGRES_PASSWORD": ("POSTGRES_USER", "postgres"), "MYSQL_ROOT_PASSWORD": ("", "root")}
@@ -50,20 +52,35 @@ def _user_for(name: str, known: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(found or ([fallback] if fallback else []))
 
 
+def env_reference(value: Any) -> str | None:
+    """The variable a value such as "$REDIS_PASSWORD" refers to, or None when it is a value itself."""
+    match = _REFERENCE.match(str(value)) if value is not UNKNOWN else None
+    return match[1] if match else None
+
+
+def requirepass_values(props: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(property, label, value) of every Redis --requirepass in a container's command or environment."""
+    for _, name, value in env_pairs(get(props, "envs")):
+        for match in _REQUIREPASS.finditer(str(value)):
+            yield "envs", f"envs {name} --requirepass", match[1]
+    arguments = [argument for _, argument in items(get(props, "command"))]
+    for position, argument in enumerate(arguments):
+        if argument == "--requirepass" and position + 1 < len(arguments):
+            yield "command", "command --requirepass", arguments[position + 1]
+        elif argument is not UNKNOWN:
+            for match in _REQUIREPASS.finditer(str(argument)):
+                yield "command", "command --requirepass", match[1]
+
+
 def _container_inputs(props: Mapping[str, Any]) -> Iterator[SecretInput]:
     envs = {name: value for _, name, value in env_pairs(get(props, "envs"))}
     for name, value in envs.items():
         if is_secret_name(name):
             yield SecretInput("envs", f"envs {name}", value, _user_for(name, envs))
-        for match in _REQUIREPASS.finditer(str(value)):
-            yield SecretInput("envs", f"envs {name} --requirepass", match[1], ("default",))
-    arguments = [argument for _, argument in items(get(props, "command"))]
-    for position, argument in enumerate(arguments):
-        if argument == "--requirepass" and position + 1 < len(arguments):
-            yield SecretInput("command", "command --requirepass", arguments[position + 1], ("default",))
-        elif argument is not UNKNOWN:
-            for match in _REQUIREPASS.finditer(str(argument)):
-                yield SecretInput("command", "command --requirepass", match[1], ("default",))
+    for property_name, label, value in requirepass_values(props):
+        # A reference to an environment variable is judged there, as that variable.
+        if env_reference(value) is None:
+            yield SecretInput(property_name, label, value, ("default",))
 
 
 def _environment_inputs(props: Mapping[str, Any]) -> Iterator[SecretInput]:

@@ -35,7 +35,7 @@ def test_the_admin_password_travels_only_as_secret_ssh_environment() -> None:
     mocks = ApplyMocks()
     recording = record("staging", mocks=mocks)
     password = recording.named("coolify-admin-password")
-    (generated,) = [value for value in mocks.generated_secrets if len(value) == 32]
+    generated = mocks.generated["coolify-admin-password"]
     install = step(recording, "coolify-install-coolify")
     environment = install.inputs["environment"]
     assert isinstance(environment, Secret)

@@ -50,6 +50,7 @@ DIRECT_PORTS = [
     },
 ]
 STATEFUL = {"host-server", "host-ipv4", "host-ipv6"}
+STATEFUL_DATA = {"data-postgres-volume", "data-redis-data", "backups-bucket"}
 
 
 def test_staging_firewall_opens_coolify_ports_to_admins_only(recorded: Recorded) -> None:
@@ -85,7 +86,7 @@ def test_only_production_protects_stateful_resources(recorded: Recorded, stack: 
     recording = recorded(stack, "apply")
     production = stack == "production"
     protected = {resource.name for resource in recording.resources if resource.protect}
-    assert protected == (STATEFUL if production else set())
+    assert protected == (STATEFUL | STATEFUL_DATA if production else set())
     (server,) = recording.of_type("hcloud:index/server:Server")
     assert server.inputs["deleteProtection"] is production
     assert server.inputs["rebuildProtection"] is production
@@ -145,5 +146,6 @@ def test_deploy_key_is_generated_and_its_private_half_stays_secret(recorded: Rec
 def test_every_child_belongs_to_the_component(recorded: Recorded, stack: str) -> None:
     recording = recorded(stack, "apply")
     host = recording.named("host")
-    cloud_types = ("hcloud:", "tls:")
-    assert all(resource.parent == host.urn for resource in recording.resources if resource.type.startswith(cloud_types))
+    children = [resource for resource in recording.resources if resource.name.startswith("host-")]
+    assert len(children) == 8
+    assert all(resource.parent == host.urn for resource in children)

@@ -105,6 +105,7 @@ def test_trust_authentication_is_refused(check: Check) -> None:
         ),
         (["redis-server", "--requirepass", STRONG], None),
         (["redis-server", "--requirepass", UNKNOWN], None),
+        (["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD"'], None),
     ],
 )
 def test_redis_passwords_on_the_command_line(check: Check, command: list[Any], expected: str | None) -> None:

@@ -14,7 +14,7 @@ from policies.rules import ALL_POLICIES
 from preview.analyzer import PolicyPackProcess, analyzer_resources
 from preview.engine import RecordedStack
 from preview.policy_config import resolve
-from tests.conftest import PROJECT_DIR, STACKS
+from tests.conftest import PROJECT_DIR, STACKS, record
 from tests.policies.conftest import PACK_DIR
 
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+){3,}$")
@@ -121,3 +121,13 @@ def test_config_files_are_json_objects_of_known_policies(pack: PolicyPackProcess
     names = set(pack.defaults())
     for path in (PACK_DIR / "config").glob("*.json"):
         assert set(json.loads(path.read_text())) <= names, path
+
+
+def test_production_without_backups_is_refused(pack: PolicyPackProcess) -> None:
+    recording = record("production", {"backups": {"enabled": False}})
+    pack.configure(resolve(pack.defaults(), PACK_DIR / "config" / "production.json"), "production", "hetzner-coolify")
+    resources = analyzer_resources(recording, {})
+    found = pack.analyze(resources) + pack.analyze_stack(resources)
+    assert [(item.policy, item.level, item.resource) for item in found] == [
+        ("postgres-container-enable-backups", "mandatory", "docker:index/container:Container: data-postgres")
+    ]

@@ -45,8 +45,12 @@ def test_missing_parts_are_named(check_stack: Check, resources: tuple[Resource, 
 
 @pytest.mark.parametrize(
     "environment",
-    [{"BACKUP_S3_BUCKET": "team-backups"}, {"SETTINGS": "BACKUP_S3_BUCKET=team-backups"}],
-    ids=["setting", "assignment"],
+    [
+        {"BACKUP_S3_BUCKET": "team-backups"},
+        {"SETTINGS": "BACKUP_S3_BUCKET=team-backups"},
+        {"BACKUP_ENV": 'BACKUP_S3_ENDPOINT="https://fsn1.your-objectstorage.com"\nBACKUP_S3_BUCKET="team-backups"\n'},
+    ],
+    ids=["setting", "assignment", "settings-file"],
 )
 def test_an_external_bucket_named_by_the_backup_job_counts(check_stack: Check, environment: dict[str, Any]) -> None:
     timer = Resource(TIMER.type, {**TIMER.props, "environment": environment}, name="backup-timer")
@@ -57,3 +61,8 @@ def test_bucket_types_are_configurable(check_stack: Check) -> None:
     minio = Resource("minio:index/s3Bucket:S3Bucket", {"bucket": "b"}, name="minio")
     assert check_stack(POLICY, POSTGRES, minio, TIMER) == [expected("bucket")]
     assert check_stack(POLICY, POSTGRES, minio, TIMER, config={"bucketTypes": ["minio:index/s3Bucket:S3Bucket"]}) == []
+
+
+def test_an_empty_bucket_setting_does_not_count(check_stack: Check) -> None:
+    timer = Resource(TIMER.type, {**TIMER.props, "environment": {"BACKUP_ENV": 'BACKUP_S3_BUCKET=""\n'}}, name="t")
+    assert check_stack(POLICY, POSTGRES, timer) == [expected("bucket")]

@@ -52,8 +52,13 @@ def test_preview_succeeds_with_a_tree_outputs_and_summary(
     assert "Outputs:" in out
     assert re.search(r"^    deployPrivateKey: +\[secret\]$", out, flags=re.MULTILINE)
     assert re.search(r"^    coolifyAdminPassword: +\[secret\]$", out, flags=re.MULTILINE)
-    resources = out.count("\n +  ")
-    assert f"    + {resources} to create (1 stack, 3 components, {resources - 4} cloud resources)" in out
+    rows = [line for line in out.splitlines() if line.startswith(" +  ")]
+    components = sum(1 for line in rows if " hetzner-coolify:" in line)
+    assert components == 5
+    assert (
+        f"    + {len(rows)} to create (1 stack, {components} components, {len(rows) - 1 - components} cloud resources)"
+        in out
+    )
 
 
 def test_preview_marks_protection_and_ignored_changes(
@@ -101,6 +106,10 @@ def test_bad_config_prints_one_line_and_exits_1(tmp_path: Path) -> None:
             "hetzner-coolify:server": {"type": "cx99"},
             "hetzner-coolify:adminCidrs": ["203.0.113.0/24"],
             "hetzner-coolify:coolify": {"adminEmail": "ops@example.com"},
+            "hetzner-coolify:backups": {
+                "ageRecipient": "age1e0n8hx68j4g0ts6z78gx0ee0f30a3309f7gydjy4lkzdmy6wxepqurfhtx",
+                "storage": {"accountId": "0123456789abcdef0123456789abcdef"},
+            },
             "hetzner-coolify:adminSshKeys": [
                 {
                     "name": "a",

@@ -90,6 +90,13 @@ def test_a_stack_named_otherwise_must_name_its_environment() -> None:
     assert load_stack_config(NAMESPACE, "dev", config).environment == "staging"
 
 
+def test_secret_fields_are_never_echoed() -> None:
+    lines = problems("staging", {"backupS3SecretAccessKey": ["hunter2", "hunter3"]})
+    assert lines == [
+        "hetzner-coolify:backupS3SecretAccessKey: a secret value is invalid; input should be a valid string"
+    ]
+
+
 def test_secret_values_are_never_echoed() -> None:
     lines = problems("staging", {"domain": "hunter2 is my password"}, frozenset({f"{NAMESPACE}:domain"}))
     assert lines == [
@@ -148,7 +155,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
         "staging",
         {"severType": "cx33"},
         "hetzner-coolify:severType: is not a known key; allowed: environment, domain, dns, server, adminSshKeys, "
-        "adminCidrs, coolify, protection",
+        "adminCidrs, coolify, postgres, redis, docker, backups, backupS3AccessKeyId, backupS3SecretAccessKey, "
+        "protection",
     ),
     (
         "staging",
@@ -300,6 +308,49 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
         "interpret input",
     ),
 ]
+
+
+BAD_VALUES += [
+    ("staging", {"server": {"adminUser": "root"}},
+     "hetzner-coolify:server.adminUser: 'root' is a system account; choose a new name for the admin login"),
+    ("staging", {"coolify": {"adminEmail": "ops-at-example"}},
+     "hetzner-coolify:coolify.adminEmail: 'ops-at-example' is not an email address"),
+    ("staging", {"postgres": {"image": "postgres:latest"}},
+     "hetzner-coolify:postgres.image: 'postgres:latest' is not pinned; name a version tag (e.g. :17.6-bookworm) "
+     "or a digest"),
+    ("staging", {"postgres": {"image": "mysql:8.4"}},
+     "hetzner-coolify:postgres.image: 'mysql:8.4' is not an image of pgvector, postgis, postgres, timescaledb, "
+     "timescaledb-ha"),
+    ("staging", {"postgres": {"database": "App-DB"}},
+     "hetzner-coolify:postgres.database: 'App-DB' is not a plain SQL name; allowed: 1-63 of a-z, 0-9 and '_', "
+     "starting with a letter"),
+    ("staging", {"postgres": {"localPort": 80}},
+     "hetzner-coolify:postgres.localPort: 80 is invalid; input should be greater than or equal to 1024"),
+    ("staging", {"postgres": {"storage": "nfs"}},
+     "hetzner-coolify:postgres.storage: 'nfs' is invalid; input should be 'docker-volume' or 'hetzner-volume'"),
+    ("staging", {"redis": {"image": "redis"}},
+     "hetzner-coolify:redis.image: 'redis' is not pinned; name a version tag (e.g. :17.6-bookworm) or a digest"),
+    ("staging", {"backups": {"ageRecipient": "age1notvalid"}},
+     "hetzner-coolify:backups.ageRecipient: 'age1notvalid' is not an age recipient (age1... or ssh-ed25519)"),
+    ("staging", {"backups": {"schedule": "daily; rm -rf /"}},
+     "hetzner-coolify:backups.schedule: 'daily; rm -rf /' is not a systemd calendar expression"),
+    ("staging", {"backups": {"retention": {"daily": 0}}},
+     "hetzner-coolify:backups.retention.daily: 0 is invalid; input should be greater than or equal to 1"),
+    ("staging", {"backups": {"storage": {"accountId": "my-account"}}},
+     "hetzner-coolify:backups.storage.accountId: 'my-account' is not a Cloudflare account id (32 hex digits)"),
+    ("staging", {"backups": {"storage": {"kind": "s3"}}},
+     "hetzner-coolify:backups.storage.endpoint: is required for s3 storage"),
+    ("staging", {"backups": {"storage": {"kind": "s3", "endpoint": "http://fsn1.your-objectstorage.com",
+                                         "bucket": "b-1"}}},
+     "hetzner-coolify:backups.storage.endpoint: 'http://fsn1.your-objectstorage.com' is not an https:// URL"),
+    ("staging", {"backups": {"storage": {"kind": "s3", "endpoint": "https://fsn1.your-objectstorage.com",
+                                         "bucket": "team-backups"}}},
+     "hetzner-coolify:backupS3AccessKeyId: is required for s3 backup storage; set it with `pulumi config set "
+     "--secret`"),
+    ("staging", {"backupS3SecretAccessKey": "in-clear-in-the-stack-file"},
+     "hetzner-coolify:backupS3SecretAccessKey: must be set with `pulumi config set --secret`, not in clear in the "
+     "stack file"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 """install-coolify.sh, wait-for-coolify.sh and restrict-direct-ports.sh in a sandbox with stubbed tools."""
 
-import base64
 from pathlib import Path
 
 import pytest
@@ -123,7 +122,7 @@ class TestDirectPorts:
         inputs = direct_ports_inputs(restricted=True, version="4.3.19")
         assert sandbox.run("restrict-direct-ports.sh", inputs).returncode == 0
         override = (sandbox.root / CUSTOM).read_text()
-        assert override == base64.b64decode(inputs["COMPOSE_OVERRIDE_B64"]).decode()
+        assert override == inputs["COMPOSE_OVERRIDE"]
         assert '"127.0.0.1:${APP_PORT:-8000}:8080"' in override
         assert self.compose_calls(sandbox) == [
             "docker compose --env-file .env -f docker-compose.yml -f docker-compose.prod.yml "

@@ -1,0 +1,105 @@
+"""The backups component under mocks: a bucket and a scoped token per stack, secret credentials, the job."""
+
+import hashlib
+import json
+from collections.abc import Callable
+
+import pytest
+
+from preview.engine import RecordedStack
+from preview.values import Secret
+from tests.conftest import STACKS, record
+from tests.fake_cloud import ApplyMocks
+
+Recorded = Callable[[str, str], RecordedStack]
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+HETZNER_STORAGE = {
+    "backups": {"storage": {"kind": "s3", "endpoint": "https://fsn1.your-objectstorage.com", "bucket": "team-backups",
+                            "region": "fsn1"}},
+    "backupS3AccessKeyId": "HETZNERKEYID0001",
+    "backupS3SecretAccessKey": "v3ry-l0ng-s3cret-access-key-from-the-hetzner-console",
+}  # fmt: skip
+HETZNER_SECRETS = frozenset({"backupS3AccessKeyId", "backupS3SecretAccessKey"})
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_an_r2_bucket_per_environment_in_the_eu(recorded: Recorded, stack: str) -> None:
+    bucket = recorded(stack, "apply").named("backups-bucket")
+    assert bucket.inputs == {"accountId": ACCOUNT, "name": f"hetzner-coolify-{stack}-backups", "jurisdiction": "eu"}
+    assert (bucket.protect, bucket.retain_on_delete) == ((True, True) if stack == "production" else (False, False))
+
+
+def test_the_token_reaches_this_bucket_only(recorded: Recorded) -> None:
+    token = recorded("production", "apply").named("backups-token")
+    (policy,) = token.inputs["policies"]
+    assert policy["effect"] == "allow"
+    assert {group["id"] for group in policy["permissionGroups"]} == {
+        "2efd5506f9c8494dacb1fa10a3e7d5b6",
+        "6a018a9f2fc74eb6b293b0c548f38b39",
+    }
+    assert json.loads(policy["resources"]) == {
+        f"com.cloudflare.edge.r2.bucket.{ACCOUNT}_eu_hetzner-coolify-production-backups": "*"
+    }
+    assert "value" in token.additional_secret_outputs
+
+
+def test_s3_credentials_are_the_token_id_and_the_hash_of_its_value() -> None:
+    mocks = ApplyMocks()
+    recording = record("staging", mocks=mocks)
+    value = mocks.generated["backups-token"]
+    outputs = recording.outputs
+    assert outputs["backupSecretAccessKey"] == Secret(hashlib.sha256(value.encode()).hexdigest())
+    assert isinstance(outputs["backupAccessKeyId"], Secret)
+    assert outputs["backupEndpoint"] == f"https://{ACCOUNT}.eu.r2.cloudflarestorage.com"
+    assert (outputs["backupBucket"], outputs["backupPrefix"]) == (
+        "hetzner-coolify-staging-backups",
+        "hetzner-coolify-staging",
+    )
+    job = recording.named("backups-install-job")
+    environment = job.inputs["environment"]
+    assert isinstance(environment, Secret)
+    assert environment.value["BACKUP_S3_SECRET_ACCESS_KEY"] == hashlib.sha256(value.encode()).hexdigest()
+    assert "environment" in job.additional_secret_outputs
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_job_runs_on_the_configured_schedule_after_the_database(recorded: Recorded, stack: str) -> None:
+    recording = recorded(stack, "apply")
+    job = recording.named("backups-install-job")
+    create = job.inputs["create"]
+    assert "OnCalendar=*-*-* 02:00:00 UTC" in create
+    assert (
+        'BACKUP_KEEP_DAILY="7"' in create and 'BACKUP_KEEP_WEEKLY="4"' in create and 'BACKUP_KEEP_MONTHLY="3"' in create
+    )
+    assert 'POSTGRES_CONTAINER="postgres"' in create
+    assert recording.named("data-postgres").urn in job.dependencies
+    assert recording.named("coolify-direct-ports").urn in job.dependencies
+    assert job.inputs["triggers"][0] == recording.outputs["serverId"]
+
+
+def test_schedule_retention_and_monitoring_are_configurable() -> None:
+    changes = {"backups": {"schedule": "Mon..Fri *-*-* 03:30:00 Europe/Berlin", "retention": {"daily": 14},
+                           "pingUrl": "https://hc-ping.com/0f1e2d3c"}}  # fmt: skip
+    create = record("staging", changes).named("backups-install-job").inputs["create"]
+    assert "OnCalendar=Mon..Fri *-*-* 03:30:00 Europe/Berlin" in create
+    assert 'BACKUP_KEEP_DAILY="14"' in create
+    assert 'BACKUP_PING_URL="https://hc-ping.com/0f1e2d3c"' in create
+
+
+def test_hetzner_object_storage_takes_bucket_and_keys_from_config() -> None:
+    recording = record("staging", HETZNER_STORAGE, secret_keys=HETZNER_SECRETS)
+    assert recording.of_type("cloudflare:index/r2Bucket:R2Bucket") == []
+    assert recording.of_type("cloudflare:index/accountToken:AccountToken") == []
+    job = recording.named("backups-install-job")
+    assert 'BACKUP_S3_ENDPOINT="https://fsn1.your-objectstorage.com"' in job.inputs["create"]
+    assert 'BACKUP_S3_BUCKET="team-backups"' in job.inputs["create"]
+    environment = job.inputs["environment"]
+    assert isinstance(environment, Secret)
+    assert environment.value["BACKUP_S3_ACCESS_KEY_ID"] == "HETZNERKEYID0001"
+    assert recording.outputs["backupSecretAccessKey"] == Secret(HETZNER_STORAGE["backupS3SecretAccessKey"])
+
+
+def test_without_postgres_the_job_still_backs_up_coolify() -> None:
+    create = record("staging", {"postgres": {"enabled": False}}).named("backups-install-job").inputs["create"]
+    assert 'POSTGRES_DB="' not in create
+    assert 'BACKUP_S3_BUCKET="hetzner-coolify-staging-backups"' in create

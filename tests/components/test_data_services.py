@@ -1,0 +1,155 @@
+"""The data services under mocks: private networking, storage that outlives containers, secret passwords."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.data_services import PGDATA
+from preview.engine import RecordedResource, RecordedStack
+from preview.values import UNKNOWN, Secret
+from tests.conftest import STACKS, record
+from tests.fake_cloud import ApplyMocks
+
+Recorded = Callable[[str, str], RecordedStack]
+CONTAINERS = ("data-postgres", "data-redis")
+
+
+def envs(resource: RecordedResource) -> dict[str, str]:
+    entries = resource.inputs["envs"]
+    assert isinstance(entries, Secret), "envs carry passwords: the whole list must be secret"
+    return dict(entry.split("=", 1) for entry in entries.value)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("container", CONTAINERS)
+def test_containers_are_private_to_coolifys_network(recorded: Recorded, stack: str, container: str) -> None:
+    resource = recorded(stack, "apply").named(container)
+    assert resource.inputs.get("ports", []) == []
+    (network,) = resource.inputs["networksAdvanced"]
+    assert network == {"name": "coolify", "aliases": [container.removeprefix("data-")]}
+    assert resource.inputs["restart"] == "unless-stopped"
+    assert resource.inputs["logOpts"] == {"max-size": "10m", "max-file": "3"}
+    assert resource.inputs["wait"] is True
+    assert "envs" in resource.additional_secret_outputs
+
+
+def test_postgres_may_listen_on_loopback_for_tunnels() -> None:
+    recording = record("staging", {"postgres": {"localPort": 15432}})
+    assert recording.named("data-postgres").inputs["ports"] == [
+        {"internal": 5432, "external": 15432, "ip": "127.0.0.1"}
+    ]
+    assert recording.outputs["postgresTunnel"].startswith(
+        f"ssh -N -L 5432:127.0.0.1:15432 ops@{recording.outputs['ipv4Address']}"
+    )
+
+
+def test_postgres_settings_and_healthcheck(recorded: Recorded) -> None:
+    postgres = recorded("staging", "apply").named("data-postgres")
+    settings = envs(postgres)
+    assert settings["POSTGRES_USER"] == settings["POSTGRES_DB"] == "app"
+    assert settings["PGDATA"] == PGDATA
+    assert len(settings["POSTGRES_PASSWORD"]) == 32
+    assert postgres.inputs["healthcheck"]["tests"] == [
+        "CMD-SHELL",
+        'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
+    ]
+    assert postgres.inputs["memory"] == 1024
+    assert postgres.inputs["image"] == "postgres:17.6-bookworm"
+
+
+def test_redis_password_stays_out_of_the_command(recorded: Recorded) -> None:
+    redis = recorded("staging", "apply").named("data-redis")
+    password = envs(redis)["REDIS_PASSWORD"]
+    command = " ".join(redis.inputs["command"])
+    assert password not in command
+    assert '--requirepass "$REDIS_PASSWORD"' in command
+    assert "--appendonly yes" in command and "--maxmemory 192mb" in command
+    assert password not in " ".join(redis.inputs["healthcheck"]["tests"])
+    assert redis.inputs["volumes"] == [{"volumeName": "hetzner-coolify-staging-redis-data", "containerPath": "/data"}]
+
+
+def test_staging_keeps_postgres_on_an_unprotected_docker_volume(recorded: Recorded) -> None:
+    recording = recorded("staging", "apply")
+    volume = recording.named("data-postgres-data")
+    assert volume.type == "docker:index/volume:Volume"
+    assert (volume.protect, volume.retain_on_delete) == (False, False)
+    assert recording.named("data-postgres").inputs["volumes"] == [
+        {"volumeName": "hetzner-coolify-staging-postgres-data", "containerPath": "/var/lib/postgresql/data"}
+    ]
+    assert recording.of_type("hcloud:index/volume:Volume") == []
+
+
+def test_production_keeps_postgres_on_a_protected_hetzner_volume(recorded: Recorded) -> None:
+    recording = recorded("production", "apply")
+    disk = recording.named("data-postgres-volume")
+    assert (disk.protect, disk.retain_on_delete) == (True, True)
+    assert disk.inputs | {"labels": None} == {
+        "name": "hetzner-coolify-production-postgres", "size": 100, "location": "nbg1", "format": "ext4",
+        "deleteProtection": True, "labels": None,
+    }  # fmt: skip
+    attachment = recording.named("data-postgres-volume-attachment")
+    assert attachment.inputs["automount"] is False
+    mount = recording.named("data-postgres-volume-mount")
+    volume_id = mount.inputs["triggers"][1]
+    assert volume_id.isdigit()
+    assert mount.inputs["create"] == f"VOLUME_ID={volume_id} MOUNT_POINT=/mnt/hetzner-coolify/postgres bash -s"
+    assert attachment.urn in mount.dependencies
+    postgres = recording.named("data-postgres")
+    assert mount.urn in postgres.dependencies
+    assert postgres.inputs["volumes"] == [
+        {"hostPath": "/mnt/hetzner-coolify/postgres", "containerPath": "/var/lib/postgresql/data"}
+    ]
+    redis_volume = recording.named("data-redis-data")
+    assert (redis_volume.protect, redis_volume.retain_on_delete) == (True, True)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_docker_is_reached_over_ssh_once_coolify_is_ready(recorded: Recorded, stack: str) -> None:
+    recording = recorded(stack, "apply")
+    provider = recording.named("data-docker")
+    assert provider.inputs["host"] == f"ssh://root@{recording.outputs['ipv4Address']}"
+    assert recording.named("coolify-direct-ports").urn in provider.dependencies
+    for name in (*CONTAINERS, "data-postgres-image", "data-redis-image"):
+        assert recording.named(name).provider.startswith(provider.urn)
+
+
+def test_an_identity_file_goes_to_the_system_ssh() -> None:
+    provider = record("staging", {"docker": {"sshIdentityFile": "/home/ci/.ssh/deploy"}}).named("data-docker")
+    # Provider settings that are not strings travel JSON-encoded.
+    assert json.loads(provider.inputs["sshOpts"])[-4:] == ["-i", "/home/ci/.ssh/deploy", "-o", "IdentitiesOnly=yes"]
+
+
+def test_urls_for_apps_are_secret_and_use_the_generated_passwords() -> None:
+    mocks = ApplyMocks()
+    outputs = record("staging", mocks=mocks).outputs
+    postgres_password, redis_password = (
+        mocks.generated["data-postgres-password"],
+        mocks.generated["data-redis-password"],
+    )
+    assert postgres_password.isalnum() and redis_password.isalnum()
+    assert outputs["databaseUrl"] == Secret(f"postgresql://app:{postgres_password}@postgres:5432/app")
+    assert outputs["redisUrl"] == Secret(f"redis://default:{redis_password}@redis:6379/0")
+    assert (outputs["postgresHost"], outputs["redisHost"]) == ("postgres:5432", "redis:6379")
+
+
+def test_changing_image_password_or_limits_never_touches_the_data() -> None:
+    before = record("production")
+    after = record("production", {"postgres": {"image": "postgres:17.7-bookworm", "memoryMb": 2048},
+                                  "redis": {"memoryMb": 512}})  # fmt: skip
+    for name in ("data-postgres-volume", "data-redis-data"):
+        assert before.named(name).inputs == after.named(name).inputs, name
+    assert before.named("data-postgres").inputs["image"] != after.named("data-postgres").inputs["image"]
+
+
+@pytest.mark.parametrize(("service", "gone"), [("postgres", "data-postgres"), ("redis", "data-redis")])
+def test_each_service_can_be_turned_off(service: str, gone: str) -> None:
+    recording = record("staging", {service: {"enabled": False}})
+    assert gone not in {resource.name for resource in recording.resources}
+    assert ("databaseUrl" if service == "postgres" else "redisUrl") not in recording.outputs
+
+
+def test_in_preview_passwords_are_unknown_and_secret(recorded: Recorded) -> None:
+    outputs: dict[str, Any] = recorded("production", "plan").outputs
+    assert outputs["databaseUrl"] in (UNKNOWN, Secret(UNKNOWN))
