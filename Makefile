@@ -6,12 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: preview test lint typecheck unit system-packages benchmark clean
+.PHONY: venv preview test lint typecheck unit system-packages benchmark clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
+
+venv: $(INSTALLED)
 
 preview: $(INSTALLED)
 	@$(BIN)/python -m preview --stack $(STACK)

@@ -153,6 +153,8 @@ class DataServices(pulumi.ComponentResource):
             f"{name}-docker",
             host=pulumi.Output.concat("ssh://root@", args.host),
             ssh_opts=docker_ssh_options(args.ssh_identity_file),
+            # Previews in CI hold no SSH key; a deploy reaches the daemon anyway when it acts on it.
+            disable_docker_daemon_check=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.coolify_ready]),
         )
         self.postgres_container = None

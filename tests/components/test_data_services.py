@@ -110,6 +110,7 @@ def test_docker_is_reached_over_ssh_once_coolify_is_ready(recorded: Recorded, st
     recording = recorded(stack, "apply")
     provider = recording.named("data-docker")
     assert provider.inputs["host"] == f"ssh://root@{recording.outputs['ipv4Address']}"
+    assert provider.inputs["disableDockerDaemonCheck"] == "true"  # previews need no SSH key
     assert recording.named("coolify-direct-ports").urn in provider.dependencies
     for name in (*CONTAINERS, "data-postgres-image", "data-redis-image"):
         assert recording.named(name).provider.startswith(provider.urn)

@@ -190,9 +190,12 @@ def age_keys(directory: Path) -> AgeKeys:
 
 
 class PingRecorder:
-    """A monitoring endpoint (healthchecks.io style) on loopback that records the paths it was pinged at."""
+    """A monitoring endpoint (healthchecks.io style) on loopback that records the paths it was pinged at.
 
-    def __init__(self) -> None:
+    With `start_after`, it starts listening only after that many seconds, like a service coming up.
+    """
+
+    def __init__(self, port: int = 0, start_after: float = 0) -> None:
         paths: list[str] = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -205,10 +208,23 @@ class PingRecorder:
                 pass
 
         self.paths = paths
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/ping"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/ping"
+        self._server: http.server.ThreadingHTTPServer | None = None
+        self._started = threading.Event()
+
+        def serve() -> None:
+            time.sleep(start_after)
+            self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+            self._started.set()
+            self._server.serve_forever()
+
+        threading.Thread(target=serve, daemon=True).start()
+        if not start_after:
+            self._started.wait(10)
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._started.wait(30)
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()

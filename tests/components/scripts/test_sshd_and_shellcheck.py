@@ -12,7 +12,7 @@ from tests.conftest import PROJECT_DIR
 
 STOCK_SSHD_CONFIG = Path("/usr/share/openssh/sshd_config")
 SHELL_SCRIPTS = sorted(
-    [*SCRIPTS_DIR.glob("*.sh"), PROJECT_DIR / ".ci" / "run", PROJECT_DIR / ".ci" / "install-system-packages",
+    [*SCRIPTS_DIR.glob("*.sh"), *(path for path in (PROJECT_DIR / ".ci").iterdir() if path.suffix != ".txt"),
      *(path for path in STUBS_DIR.iterdir() if path.name != "_record")]
 )  # fmt: skip
 
