@@ -1,5 +1,7 @@
 """The stack: validated configuration in, components wired together, outputs out."""
 
+from dataclasses import replace
+
 import pulumi
 
 from components.backups import BackupArgs, Backups, PostgresSource, R2Storage, S3Storage
@@ -7,43 +9,33 @@ from components.coolify import Coolify, CoolifyArgs
 from components.data_services import POSTGRES_HOST, DataServices, DataServicesArgs, PostgresOptions, RedisOptions
 from components.dns import Dns, DnsArgs
 from components.firewall_rules import main_server_rules
-from components.host import Host, HostArgs
+from components.host import Host, HostArgs, ServerSpec
+from components.workers import Workers, WorkersArgs
 from stack_config import load_from_pulumi
+from stack_config.hetzner_catalog import NETWORK_ZONES
 
 config = load_from_pulumi()
 project = pulumi.get_project()
 name = f"{project}-{config.environment}"
 labels = {"environment": config.environment, "managed-by": "pulumi", "project": project}
 
+server_spec = ServerSpec(
+    name=name,
+    server_type=config.server.type,
+    location=config.server.location,
+    image=config.server.image,
+    backups=config.server.backups,
+    labels=labels,
+    protect=config.protection.protect,
+    delete_protection=config.protection.delete_protection,
+)
 host = Host(
     "host",
     HostArgs(
-        name=name,
-        server_type=config.server.type,
-        location=config.server.location,
-        image=config.server.image,
-        backups=config.server.backups,
+        spec=server_spec,
         admin_ssh_keys={key.name: key.public_key for key in config.admin_ssh_keys},
         login_user=config.server.admin_user,
         firewall_rules=main_server_rules(config.admin_cidrs, direct_ports_open=not config.coolify.close_direct_ports),
-        labels=labels,
-        protect=config.protection.protect,
-        delete_protection=config.protection.delete_protection,
-    ),
-)
-
-dns = Dns(
-    "dns",
-    DnsArgs(
-        domain=config.domain,
-        zone_id=config.dns.zone_id,
-        namespace=config.dns.namespace,
-        records=config.dns.records(),
-        dashboard_label=config.dns.dashboard,
-        caa=config.dns.caa,
-        ipv4_address=host.ipv4_address,
-        ipv6_address=host.ipv6_address,
-        comment=f"Managed by Pulumi ({project}/{pulumi.get_stack()})",
     ),
 )
 
@@ -59,7 +51,50 @@ coolify = Coolify(
         root_username=config.coolify.admin_username,
         root_email=config.coolify.admin_email,
         restrict_direct_ports=config.coolify.close_direct_ports,
-        dashboard_hostname=dns.dashboard_hostname,
+    ),
+)
+
+workers = (
+    Workers(
+        "workers",
+        WorkersArgs(
+            count=config.workers.count,
+            spec=replace(server_spec, server_type=config.workers.type, backups=False),
+            network_zone=NETWORK_ZONES[config.server.location],
+            ssh_key_ids=host.ssh_key_ids,
+            private_key=host.deploy_private_key,
+            admin_cidrs=config.admin_cidrs,
+            admin_user=config.server.admin_user,
+            admin_public_keys=[key.public_key for key in config.admin_ssh_keys],
+            main_server_id=host.server_id,
+            main_ipv4=host.ipv4_address,
+            main_ipv6_network=host.ipv6_network,
+            coolify_ready=coolify.ready,
+            coolify_api_token=pulumi.Output.secret(config.coolify_api_token.get_secret_value())
+            if config.coolify_api_token
+            else None,
+            load_balancer_type=config.workers.load_balancer.type,
+        ),
+    )
+    if config.workers.count
+    else None
+)
+balanced = workers is not None and config.workers.load_balancer.dns
+
+dns = Dns(
+    "dns",
+    DnsArgs(
+        domain=config.domain,
+        zone_id=config.dns.zone_id,
+        namespace=config.dns.namespace,
+        records=config.dns.records(),
+        dashboard_label=config.dns.dashboard,
+        caa=config.dns.caa,
+        ipv4_address=host.ipv4_address,
+        ipv6_address=host.ipv6_address,
+        comment=f"Managed by Pulumi ({project}/{pulumi.get_stack()})",
+        app_ipv4_address=workers.load_balancer_ipv4 if workers and balanced else None,
+        app_ipv6_address=workers.load_balancer_ipv6 if workers and balanced else None,
     ),
 )
 
@@ -129,7 +164,7 @@ pulumi.export("hostnames", dns.hostnames)
 pulumi.export("dashboardHostname", dns.dashboard_hostname)
 pulumi.export("deployPublicKey", host.deploy_public_key)
 pulumi.export("deployPrivateKey", host.deploy_private_key)
-pulumi.export("coolifyDashboardUrl", coolify.dashboard_url)
+pulumi.export("coolifyDashboardUrl", dns.dashboard_url)
 pulumi.export("coolifyTunnelCommand", coolify.tunnel_command)
 pulumi.export("coolifyAdminEmail", coolify.admin_email)
 pulumi.export("coolifyAdminPassword", coolify.admin_password)
@@ -140,3 +175,9 @@ if data.database_url is not None:
 if data.redis_url is not None:
     pulumi.export("redisUrl", data.redis_url)
     pulumi.export("redisHost", data.redis_host)
+if workers is not None:
+    pulumi.export("workerPrivateIps", workers.private_ips)
+    pulumi.export("loadBalancerIpv4", workers.load_balancer_ipv4)
+    pulumi.export("loadBalancerIpv6", workers.load_balancer_ipv6)
+    if workers.registration_steps is not None:
+        pulumi.export("coolifyWorkerSteps", workers.registration_steps)

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 from pulumi_command import remote
 
+from components.bootstrap import root_connection
 from components.server_scripts import command_line, fingerprint, server_script, template_text
 from components.templates import render_template
 
@@ -138,7 +139,7 @@ class Backups(pulumi.ComponentResource):
         script = server_script("install-backup.sh")
         remote.Command(
             f"{name}-install-job",
-            connection=remote.ConnectionArgs(host=args.host, user="root", private_key=args.private_key),
+            connection=root_connection(args.host, args.private_key),
             create=inputs.apply(command_line),
             stdin=script.text,
             environment={

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_random as random
-from pulumi_command import local, remote
 
-from components.server_scripts import command_line, fingerprint, server_script, template_text
+from components.bootstrap import Target, remote_step, wait_for_ssh
+from components.server_scripts import template_text
 
-ROOT_USER = "root"
 DASHBOARD_PORT = 8000
 
 
@@ -41,7 +40,6 @@ class CoolifyArgs:
     root_email: str
     restrict_direct_ports: bool
     """Keep 8000/6001/6002 on 127.0.0.1 (the dashboard is reached by its domain or an SSH tunnel)."""
-    dashboard_hostname: pulumi.Input[str]
 
 
 def harden_inputs(admin_user: str, admin_public_keys: Sequence[str]) -> dict[str, str]:
@@ -69,7 +67,6 @@ def direct_ports_inputs(restricted: bool, version: str) -> dict[str, str]:
 class Coolify(pulumi.ComponentResource):
     admin_email: pulumi.Output[str]
     admin_password: pulumi.Output[str]
-    dashboard_url: pulumi.Output[str]
     tunnel_command: pulumi.Output[str]
     ready: pulumi.Resource
     """The last step: resources that need a running Coolify depend on it."""
@@ -78,7 +75,7 @@ class Coolify(pulumi.ComponentResource):
         super().__init__("hetzner-coolify:coolify:Coolify", name, None, opts)
         self._name = name
         self._args = args
-        self._connection = remote.ConnectionArgs(host=args.host, user=ROOT_USER, private_key=args.private_key)
+        self._target = Target(self, args.server_id, args.host, args.private_key)
 
         password = random.RandomPassword(
             f"{name}-admin-password",
@@ -92,14 +89,7 @@ class Coolify(pulumi.ComponentResource):
             min_special=2,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        reachable = local.Command(
-            f"{name}-wait-for-ssh",
-            create="bash -s",
-            stdin=server_script("wait-for-ssh.sh").text,
-            environment={"SSH_HOST": args.host, "SSH_USER": ROOT_USER, "SSH_PRIVATE_KEY": args.private_key},
-            triggers=[args.server_id, server_script("wait-for-ssh.sh").digest],
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["environment"]),
-        )
+        reachable = wait_for_ssh(f"{name}-wait-for-ssh", self._target)
         hardened = self._step(
             "harden-host", "harden-host.sh", harden_inputs(args.admin_user, args.admin_public_keys), reachable
         )
@@ -125,13 +115,10 @@ class Coolify(pulumi.ComponentResource):
 
         self.admin_email = pulumi.Output.from_input(args.root_email)
         self.admin_password = pulumi.Output.secret(password.result)
-        self.dashboard_url = pulumi.Output.concat("https://", args.dashboard_hostname)
         self.tunnel_command = pulumi.Output.concat(
             f"ssh -N -L {DASHBOARD_PORT}:127.0.0.1:{DASHBOARD_PORT} {args.admin_user}@", args.host
         )
-        self.register_outputs(
-            {"dashboardUrl": self.dashboard_url, "adminEmail": self.admin_email, "tunnelCommand": self.tunnel_command}
-        )
+        self.register_outputs({"adminEmail": self.admin_email, "tunnelCommand": self.tunnel_command})
 
     def _step(
         self,
@@ -140,20 +127,5 @@ class Coolify(pulumi.ComponentResource):
         inputs: Mapping[str, str],
         after: pulumi.Resource,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
-    ) -> remote.Command:
-        script = server_script(script_name)
-        return remote.Command(
-            f"{self._name}-{step}",
-            connection=self._connection,
-            create=command_line(inputs),
-            stdin=script.text,
-            environment=secrets,
-            # Without this, an update tries to send the previous output as SSH environment.
-            add_previous_output_in_env=False,
-            triggers=[self._args.server_id, fingerprint(script, inputs)],
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[after],
-                additional_secret_outputs=["environment"] if secrets else None,
-            ),
-        )
+    ) -> pulumi.Resource:
+        return remote_step(f"{self._name}-{step}", self._target, script_name, inputs, after=[after], secrets=secrets)

@@ -17,9 +17,8 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_hcloud as hcloud
 import pulumi_random as random
-from pulumi_command import remote
 
-from components.server_scripts import command_line, fingerprint, server_script
+from components.bootstrap import Target, remote_step
 
 # Coolify's Docker network: every app it deploys is on it and reaches these services by name.
 COOLIFY_NETWORK = "coolify"
@@ -250,16 +249,12 @@ class DataServices(pulumi.ComponentResource):
             automount=False,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        inputs = {"MOUNT_POINT": VOLUME_MOUNT_POINT}
-        script = server_script("mount-volume.sh")
-        mounted = remote.Command(
+        mounted = remote_step(
             f"{self._name}-postgres-volume-mount",
-            connection=remote.ConnectionArgs(host=self._args.host, user="root", private_key=self._args.private_key),
-            create=disk.id.apply(lambda volume_id: command_line({"VOLUME_ID": volume_id, **inputs})),
-            stdin=script.text,
-            add_previous_output_in_env=False,
-            triggers=[self._args.server_id, disk.id, fingerprint(script, inputs)],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, self._args.coolify_ready]),
+            Target(self, self._args.server_id, self._args.host, self._args.private_key),
+            "mount-volume.sh",
+            disk.id.apply(lambda volume_id: {"VOLUME_ID": volume_id, "MOUNT_POINT": VOLUME_MOUNT_POINT}),
+            after=[attachment, self._args.coolify_ready],
         )
         return docker.ContainerVolumeArgs(host_path=VOLUME_MOUNT_POINT, container_path=POSTGRES_DATA_DIR), [mounted]
 

@@ -40,6 +40,9 @@ class DnsArgs:
     ipv4_address: pulumi.Input[str]
     ipv6_address: pulumi.Input[str]
     comment: str
+    app_ipv4_address: pulumi.Input[str] | None = None
+    """Where app names point instead (a load balancer in front of workers); the dashboard stays on the host."""
+    app_ipv6_address: pulumi.Input[str] | None = None
 
 
 def record_name(label: str, base: str) -> str:
@@ -54,6 +57,7 @@ class Dns(pulumi.ComponentResource):
     base_name: pulumi.Output[str]
     hostnames: pulumi.Output[dict[str, str]]
     dashboard_hostname: pulumi.Output[str]
+    dashboard_url: pulumi.Output[str]
 
     def __init__(self, name: str, args: DnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hetzner-coolify:dns:Dns", name, None, opts)
@@ -68,6 +72,7 @@ class Dns(pulumi.ComponentResource):
         self.base_name = base
         self.hostnames = base.apply(lambda value: {label: record_name(label, value) for label in args.records})
         self.dashboard_hostname = base.apply(lambda value: record_name(args.dashboard_label, value))
+        self.dashboard_url = pulumi.Output.concat("https://", self.dashboard_hostname)
         self.register_outputs({"hostnames": self.hostnames, "dashboardHostname": self.dashboard_hostname})
 
     def _create_records(self, name: str, args: DnsArgs, domain: str) -> None:
@@ -81,7 +86,10 @@ class Dns(pulumi.ComponentResource):
         )
         base = ".".join(part for part in (args.namespace, domain) if part)
         for label, options in args.records.items():
-            for record_type, address in (("A", args.ipv4_address), ("AAAA", args.ipv6_address)):
+            on_host = label == args.dashboard_label or args.app_ipv4_address is None
+            ipv4 = args.ipv4_address if on_host else args.app_ipv4_address
+            ipv6 = args.ipv6_address if on_host else args.app_ipv6_address
+            for record_type, address in (("A", ipv4), ("AAAA", ipv6)):
                 cloudflare.DnsRecord(
                     f"{name}-{_slug(label)}-{record_type.lower()}",
                     zone_id=zone_id,

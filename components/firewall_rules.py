@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import pulumi
+
 ANYWHERE = ("0.0.0.0/0", "::/0")
 
 # Coolify publishes these for access by IP; once the dashboard is served on its domain (or reached
@@ -23,7 +25,8 @@ COOLIFY_DIRECT_PORTS = (
 class FirewallRule:
     protocol: Literal["tcp", "udp", "icmp"]
     port: str | None
-    source_ips: tuple[str, ...]
+    source_ips: tuple[pulumi.Input[str], ...]
+    """CIDRs; addresses known only at deploy time (another server's) may be Outputs."""
     description: str
 
 
@@ -45,3 +48,22 @@ def main_server_rules(admin_cidrs: Sequence[str], direct_ports_open: bool) -> li
             for port, purpose in COOLIFY_DIRECT_PORTS
         ]
     return rules
+
+
+def worker_rules(
+    admin_cidrs: Sequence[str],
+    coolify_sources: Sequence[pulumi.Input[str]],
+    balancer_sources: Sequence[pulumi.Input[str]],
+) -> list[FirewallRule]:
+    """A worker: SSH for admins and Coolify's host, HTTP(S) only from the load balancer.
+
+    Coolify and the load balancer reach workers over the private network, which Hetzner's firewall
+    does not filter; these rules cover their public addresses, so that nothing else gets in.
+    """
+    coolify = (*admin_cidrs, *coolify_sources)
+    return [
+        FirewallRule("tcp", "22", coolify, "SSH from admin networks and the Coolify host"),
+        FirewallRule("tcp", "80", tuple(balancer_sources), "HTTP from the load balancer"),
+        FirewallRule("tcp", "443", tuple(balancer_sources), "HTTPS from the load balancer"),
+        FirewallRule("icmp", None, ANYWHERE, "ICMP (ping, path MTU discovery)"),
+    ]

@@ -10,7 +10,7 @@ the server's first boot: there is no window in which the new server is reachable
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_hcloud as hcloud
@@ -26,27 +26,99 @@ FIREWALL_LABEL = "firewall"
 
 
 @dataclass(frozen=True)
-class HostArgs:
+class ServerSpec:
+    """What every server of the stack has in common, main or worker."""
+
     name: str
-    """Name of the server and prefix of its Hetzner resources, e.g. hetzner-coolify-staging."""
     server_type: str
     location: str
     image: str
     backups: bool
+    labels: Mapping[str, str]
+    protect: bool
+    delete_protection: bool
+
+
+def managed_server(
+    resource_name: str,
+    spec: ServerSpec,
+    *,
+    ssh_key_ids: Sequence[pulumi.Input[str]],
+    firewall: hcloud.FirewallAttachment,
+    parent: pulumi.Resource,
+    public_nets: Sequence[hcloud.ServerPublicNetArgs] | None = None,
+    networks: Sequence[hcloud.ServerNetworkArgs] | None = None,
+    placement_group_id: pulumi.Input[int] | None = None,
+) -> hcloud.Server:
+    """A server with minimal cloud-init, protection as configured, and changes that would replace it
+    ignored; created after the firewall attachment whose label it carries."""
+    return hcloud.Server(
+        resource_name,
+        name=spec.name,
+        server_type=spec.server_type,
+        location=spec.location,
+        image=spec.image,
+        ssh_keys=list(ssh_key_ids),
+        user_data=render_template("cloud-config.yaml", {"hostname": spec.name}),
+        public_nets=public_nets or [hcloud.ServerPublicNetArgs(ipv4_enabled=True, ipv6_enabled=True)],
+        networks=networks,
+        placement_group_id=placement_group_id,
+        backups=spec.backups,
+        delete_protection=spec.delete_protection,
+        rebuild_protection=spec.delete_protection,
+        shutdown_before_deletion=True,
+        labels=dict(spec.labels),
+        opts=pulumi.ResourceOptions(
+            parent=parent, protect=spec.protect, ignore_changes=SERVER_IGNORED_CHANGES, depends_on=[firewall]
+        ),
+    )
+
+
+def label_firewall(
+    resource_name: str, *, name: str, rules: Sequence[FirewallRule], labels: Mapping[str, str], parent: pulumi.Resource
+) -> hcloud.FirewallAttachment:
+    """A cloud firewall for every server labelled `firewall=<name>`: attached before any server exists,
+    so that Hetzner applies it from a server's first boot."""
+    firewall = hcloud.Firewall(
+        resource_name,
+        name=name,
+        rules=[
+            hcloud.FirewallRuleArgs(
+                direction="in",
+                protocol=rule.protocol,
+                port=rule.port,
+                source_ips=list(rule.source_ips),
+                description=rule.description,
+            )
+            for rule in rules
+        ],
+        labels=dict(labels),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return hcloud.FirewallAttachment(
+        f"{resource_name}-attachment",
+        firewall_id=firewall.id.apply(int),
+        label_selectors=[f"{FIREWALL_LABEL}={name}"],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+@dataclass(frozen=True)
+class HostArgs:
+    spec: ServerSpec
+    """`spec.name` names the server and prefixes its Hetzner resources, e.g. hetzner-coolify-staging."""
     admin_ssh_keys: Mapping[str, str]
     """Owner name -> OpenSSH public key line."""
     login_user: str
     """Who admins log in as (for the SSH command output)."""
     firewall_rules: Sequence[FirewallRule]
-    labels: Mapping[str, str]
-    protect: bool
-    """Pulumi `protect` on the server and its addresses."""
-    delete_protection: bool
-    """Hetzner delete and rebuild protection on the server and its addresses."""
 
 
 class Host(pulumi.ComponentResource):
     server_id: pulumi.Output[str]
+    ssh_key_ids: list[pulumi.Output[str]]
+    """Admin keys and the deploy key, for other servers of the stack (Hetzner refuses a key twice)."""
+    ipv6_network: pulumi.Output[str]
     ipv4_address: pulumi.Output[str]
     ipv6_address: pulumi.Output[str]
     deploy_public_key: pulumi.Output[str]
@@ -56,44 +128,33 @@ class Host(pulumi.ComponentResource):
     def __init__(self, name: str, args: HostArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hetzner-coolify:host:Host", name, None, opts)
         self._name = name
-        self._args = args
-        child = pulumi.ResourceOptions(parent=self)
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
-
-        deploy_key = tls.PrivateKey(f"{name}-deploy-key", algorithm="ED25519", opts=child)
+        self._spec = args.spec
+        deploy_key = tls.PrivateKey(f"{name}-deploy-key", algorithm="ED25519", opts=pulumi.ResourceOptions(parent=self))
         ssh_keys = [self._ssh_key(owner, public_key) for owner, public_key in args.admin_ssh_keys.items()]
         ssh_keys.append(self._ssh_key("deploy", deploy_key.public_key_openssh))
 
-        firewall_labels = {**args.labels, FIREWALL_LABEL: args.name}
-        firewall_attachment = self._firewall()
-        ipv4 = self._primary_ip("ipv4", stateful)
-        ipv6 = self._primary_ip("ipv6", stateful)
-        server = hcloud.Server(
+        firewall = label_firewall(
+            f"{name}-firewall", name=args.spec.name, rules=args.firewall_rules, labels=args.spec.labels, parent=self
+        )
+        ipv4, ipv6 = self._primary_ip("ipv4"), self._primary_ip("ipv6")
+        spec = replace(args.spec, labels={**args.spec.labels, FIREWALL_LABEL: args.spec.name})
+        server = managed_server(
             f"{name}-server",
-            name=args.name,
-            server_type=args.server_type,
-            location=args.location,
-            image=args.image,
-            ssh_keys=[key.id for key in ssh_keys],
-            user_data=render_template("cloud-config.yaml", {"hostname": args.name}),
+            spec,
+            ssh_key_ids=[key.id for key in ssh_keys],
+            firewall=firewall,
+            parent=self,
             public_nets=[
                 hcloud.ServerPublicNetArgs(
                     ipv4_enabled=True, ipv4=ipv4.id.apply(int), ipv6_enabled=True, ipv6=ipv6.id.apply(int)
                 )
             ],
-            backups=args.backups,
-            delete_protection=args.delete_protection,
-            rebuild_protection=args.delete_protection,
-            shutdown_before_deletion=True,
-            labels=firewall_labels,
-            opts=pulumi.ResourceOptions.merge(
-                stateful,
-                pulumi.ResourceOptions(ignore_changes=SERVER_IGNORED_CHANGES, depends_on=[firewall_attachment]),
-            ),
         )
 
         self.server_id = server.id
+        self.ssh_key_ids = [key.id for key in ssh_keys]
         self.ipv4_address = ipv4.ip_address
+        self.ipv6_network = ipv6.ip_network
         # A v6 primary IP is a /64; the server answers on its first address.
         self.ipv6_address = ipv6.ip_network.apply(lambda network: str(ipaddress.ip_network(network)[1]))
         self.deploy_public_key = deploy_key.public_key_openssh
@@ -111,46 +172,22 @@ class Host(pulumi.ComponentResource):
     def _ssh_key(self, owner: str, public_key: pulumi.Input[str]) -> hcloud.SshKey:
         return hcloud.SshKey(
             f"{self._name}-ssh-key-{owner}",
-            name=f"{self._args.name}-{owner}",
+            name=f"{self._spec.name}-{owner}",
             public_key=public_key,
-            labels=dict(self._args.labels),
+            labels=dict(self._spec.labels),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _primary_ip(self, ip_type: str, opts: pulumi.ResourceOptions) -> hcloud.PrimaryIp:
+    def _primary_ip(self, ip_type: str) -> hcloud.PrimaryIp:
         return hcloud.PrimaryIp(
             f"{self._name}-{ip_type}",
-            name=f"{self._args.name}-{ip_type}",
+            name=f"{self._spec.name}-{ip_type}",
             type=ip_type,
-            location=self._args.location,
+            location=self._spec.location,
             assignee_type="server",
             # The address outlives the server: a replaced server gets the same address back.
             auto_delete=False,
-            delete_protection=self._args.delete_protection,
-            labels=dict(self._args.labels),
-            opts=opts,
-        )
-
-    def _firewall(self) -> hcloud.FirewallAttachment:
-        firewall = hcloud.Firewall(
-            f"{self._name}-firewall",
-            name=self._args.name,
-            rules=[
-                hcloud.FirewallRuleArgs(
-                    direction="in",
-                    protocol=rule.protocol,
-                    port=rule.port,
-                    source_ips=list(rule.source_ips),
-                    description=rule.description,
-                )
-                for rule in self._args.firewall_rules
-            ],
-            labels=dict(self._args.labels),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return hcloud.FirewallAttachment(
-            f"{self._name}-firewall-attachment",
-            firewall_id=firewall.id.apply(int),
-            label_selectors=[f"{FIREWALL_LABEL}={self._args.name}"],
-            opts=pulumi.ResourceOptions(parent=self),
+            delete_protection=self._spec.delete_protection,
+            labels=dict(self._spec.labels),
+            opts=pulumi.ResourceOptions(parent=self, protect=self._spec.protect),
         )

@@ -9,7 +9,7 @@ import yaml
 from preview.analyzer import Diagnostic, PolicyPackProcess, analyzer_resources
 from preview.engine import RecordedStack
 from preview.policy_config import resolve
-from preview.report import SectionReport
+from preview.section import SectionReport
 from preview.stack_files import StackSettings
 
 LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2}

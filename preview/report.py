@@ -1,30 +1,20 @@
-"""The sections of the offline preview's report.
+"""The sections of the offline preview's report that `pulumi preview` also shows, and the list of all.
 
 Every section turns a RecordedStack into lines, and may fail the preview (a policy violation,
-say). New reports (policy verdicts, cost, dependency graph) are new sections in `sections()`.
+say). A new report is a new class with `title` and `render`, listed in `sections()`.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from preview.cost import CostEstimate
+from preview.deploy_time import DeployTime
 from preview.engine import RecordedResource, RecordedStack
+from preview.section import Section, SectionReport
 from preview.values import UNKNOWN, Secret
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 MAX_TEXT = 72
-
-
-@dataclass(frozen=True)
-class SectionReport:
-    lines: list[str]
-    failed: bool = False
-
-
-class Section(Protocol):
-    title: str
-
-    def render(self, recording: RecordedStack) -> SectionReport: ...
 
 
 def format_value(value: Any) -> str:
@@ -148,4 +138,4 @@ def _count(number: int, noun: str) -> str:
 
 
 def sections() -> list[Section]:
-    return [ResourceTree(), StackOutputs(), Summary()]
+    return [ResourceTree(), StackOutputs(), Summary(), CostEstimate(), DeployTime()]

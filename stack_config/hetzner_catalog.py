@@ -25,6 +25,18 @@ LOCATION_NAMES = {
     "sin": "Singapore, SG",
 }
 
+# Private networks span one network zone.
+NETWORK_ZONES = {
+    "fsn1": "eu-central",
+    "nbg1": "eu-central",
+    "hel1": "eu-central",
+    "ash": "us-east",
+    "hil": "us-west",
+    "sin": "ap-southeast",
+}
+
+# Load balancer types and how many targets each takes.
+LOAD_BALANCER_TARGETS = {"lb11": 25, "lb21": 75, "lb31": 150}
 # Coolify's documented minimum for the host that runs Coolify itself.
 COOLIFY_MIN_VCPUS = 2
 COOLIFY_MIN_MEMORY_GB = 2

@@ -401,6 +401,37 @@ class BackupSettings(ConfigModel):
         return self
 
 
+class LoadBalancerSettings(ConfigModel):
+    type: Literal["lb11", "lb21", "lb31"] = Field(default="lb11", description="Hetzner load balancer type.")
+    dns: bool = Field(default=True, description="Point the app names (all but the dashboard's) at the load balancer.")
+
+
+class WorkerSettings(ConfigModel):
+    count: int = Field(
+        default=0, ge=0, le=100, description="Worker servers for Coolify's apps; 0 runs apps on the main server."
+    )
+    type: str = Field(default="cx33", description="Hetzner server type of the workers.")
+    load_balancer: LoadBalancerSettings = Field(
+        default=LoadBalancerSettings(), description="The load balancer in front of the workers."
+    )
+
+    @model_validator(mode="after")
+    def _fits(self) -> Self:
+        if self.type not in catalog.SERVER_TYPES:
+            raise KeyedValueError(
+                "type", f"{self.type!r} is not a Hetzner server type; allowed: {', '.join(catalog.SERVER_TYPES)}"
+            )
+        limit = catalog.LOAD_BALANCER_TARGETS[self.load_balancer.type]
+        if self.count > limit:
+            bigger = [name for name, targets in catalog.LOAD_BALANCER_TARGETS.items() if targets >= self.count]
+            raise KeyedValueError(
+                "count",
+                f"{self.count} workers exceed the {limit} targets of a {self.load_balancer.type}; "
+                f"use workers.loadBalancer.type {' or '.join(bigger)}",
+            )
+        return self
+
+
 class DockerSettings(ConfigModel):
     ssh_identity_file: str | None = Field(
         default=None,
@@ -433,6 +464,11 @@ class StackConfig(ConfigModel):
     redis: RedisSettings = Field(default=RedisSettings(), description="Redis for the apps.")
     docker: DockerSettings = Field(default=DockerSettings(), description="How pulumi reaches the server's Docker.")
     backups: BackupSettings = Field(description="Encrypted off-site backups.")
+    workers: WorkerSettings = Field(default=WorkerSettings(), description="Worker servers behind a load balancer.")
+    coolify_api_token: SecretStr | None = Field(
+        default=None,
+        description="A Coolify API token (root) to register workers; set with `pulumi config set --secret`.",
+    )
     backup_s3_access_key_id: SecretStr | None = Field(
         default=None, description="Access key of the s3 backup storage; set with `pulumi config set --secret`."
     )
@@ -459,11 +495,16 @@ class StackConfig(ConfigModel):
         return self.backup_s3_access_key_id.get_secret_value(), self.backup_s3_secret_access_key.get_secret_value()
 
     @model_validator(mode="after")
-    def _backup_credentials(self, info: ValidationInfo) -> Self:
+    def _secrets_are_secret(self, info: ValidationInfo) -> Self:
         secret_keys = (info.context or {}).get("secret_keys", set())
-        for key, value in (("backupS3AccessKeyId", self.backup_s3_access_key_id),
-                           ("backupS3SecretAccessKey", self.backup_s3_secret_access_key)):  # fmt: skip
-            if self.backups.enabled and self.backups.storage.kind == "s3" and value is None:
+        s3_storage = self.backups.enabled and self.backups.storage.kind == "s3"
+        secrets = (
+            ("backupS3AccessKeyId", self.backup_s3_access_key_id, s3_storage),
+            ("backupS3SecretAccessKey", self.backup_s3_secret_access_key, s3_storage),
+            ("coolifyApiToken", self.coolify_api_token, False),
+        )
+        for key, value, required in secrets:
+            if required and value is None:
                 raise KeyedValueError(
                     key, "is required for s3 backup storage; set it with `pulumi config set --secret`"
                 )
@@ -471,6 +512,17 @@ class StackConfig(ConfigModel):
                 raise KeyedValueError(
                     key, "must be set with `pulumi config set --secret`, not in clear in the stack file"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _workers_in_location(self) -> Self:
+        offered = catalog.SERVER_TYPES[self.workers.type].locations if self.workers.type in catalog.SERVER_TYPES else ()
+        if self.workers.count and self.server.location not in offered:
+            raise KeyedValueError(
+                "workers",
+                f"type {self.workers.type!r} is not offered in {self.server.location!r}, where the workers run; "
+                f"it is offered in {', '.join(offered)}",
+            )
         return self
 
     @model_validator(mode="after")

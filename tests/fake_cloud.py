@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 
 FAKE_DEPLOY_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDeployKeyOnlyForTestsxxxxxxxxxxxxxxxxx deploy"
+FAKE_COOLIFY_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICoolifyRootKeyOnlyForTestsxxxxxxxxxxxxxxxxx"
 FAKE_PRIVATE_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\nfake key material for tests\n-----END OPENSSH PRIVATE KEY-----\n"
 )
@@ -52,6 +53,11 @@ class ApplyMocks(pulumi.runtime.Mocks):
         elif args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = _password(args.inputs)
             self.generated[args.name] = state["result"]
+        elif args.typ in ("command:remote:Command", "command:local:Command"):
+            # What the scripts print; only reading Coolify's key prints something the stack uses.
+            state.update(stdout=FAKE_COOLIFY_PUBLIC_KEY + "\n" if args.name.endswith("-coolify-key") else "", stderr="")
+        elif args.typ == "hcloud:index/loadBalancer:LoadBalancer":
+            state.update(ipv4=f"49.12.1.{number % 250}", ipv6=f"2a01:4f8:c0c:1{number:x}::1")
         elif args.typ == "cloudflare:index/accountToken:AccountToken":
             resource_id = secrets.token_hex(16)
             state["value"] = secrets.token_urlsafe(30)

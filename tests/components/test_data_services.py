@@ -1,6 +1,7 @@
 """The data services under mocks: private networking, storage that outlives containers, secret passwords."""
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -92,9 +93,8 @@ def test_production_keeps_postgres_on_a_protected_hetzner_volume(recorded: Recor
     attachment = recording.named("data-postgres-volume-attachment")
     assert attachment.inputs["automount"] is False
     mount = recording.named("data-postgres-volume-mount")
-    volume_id = mount.inputs["triggers"][1]
-    assert volume_id.isdigit()
-    assert mount.inputs["create"] == f"VOLUME_ID={volume_id} MOUNT_POINT=/mnt/hetzner-coolify/postgres bash -s"
+    assert re.fullmatch(r"VOLUME_ID=\d+ MOUNT_POINT=/mnt/hetzner-coolify/postgres bash -s", mount.inputs["create"])
+    assert disk.urn in mount.dependencies
     assert attachment.urn in mount.dependencies
     postgres = recording.named("data-postgres")
     assert mount.urn in postgres.dependencies

@@ -131,3 +131,13 @@ def test_production_without_backups_is_refused(pack: PolicyPackProcess) -> None:
     assert [(item.policy, item.level, item.resource) for item in found] == [
         ("postgres-container-enable-backups", "mandatory", "docker:index/container:Container: data-postgres")
     ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("count", [3, 50])
+def test_stacks_with_workers_pass_every_mandatory_policy(pack: PolicyPackProcess, stack: str, count: int) -> None:
+    changes = {"workers": {"count": count, "loadBalancer": {"type": "lb21" if count > 25 else "lb11"}}}
+    recording = record(stack, changes)
+    pack.configure(resolve(pack.defaults(), PACK_DIR / "config" / f"{stack}.json"), stack, "hetzner-coolify")
+    resources = analyzer_resources(recording, {})
+    assert [f"{item.policy}: {item.detail}" for item in pack.analyze(resources) + pack.analyze_stack(resources)] == []

@@ -155,8 +155,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
         "staging",
         {"severType": "cx33"},
         "hetzner-coolify:severType: is not a known key; allowed: environment, domain, dns, server, adminSshKeys, "
-        "adminCidrs, coolify, postgres, redis, docker, backups, backupS3AccessKeyId, backupS3SecretAccessKey, "
-        "protection",
+        "adminCidrs, coolify, postgres, redis, docker, backups, workers, coolifyApiToken, backupS3AccessKeyId, "
+        "backupS3SecretAccessKey, protection",
     ),
     (
         "staging",
@@ -311,6 +311,22 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
 
 
 BAD_VALUES += [
+    ("staging", {"workers": {"count": 30}},
+     "hetzner-coolify:workers.count: 30 workers exceed the 25 targets of a lb11; use workers.loadBalancer.type "
+     "lb21 or lb31"),
+    ("staging", {"workers": {"count": -1}},
+     "hetzner-coolify:workers.count: -1 is invalid; input should be greater than or equal to 0"),
+    ("staging", {"workers": {"count": 2, "type": "cx99"}},
+     "hetzner-coolify:workers.type: 'cx99' is not a Hetzner server type; allowed: cx23, cx33, cx43, cx53, cax11, "
+     "cax21, cax31, cax41, cpx12, cpx22, cpx32, cpx42, cpx52, cpx62, ccx13, ccx23, ccx33, ccx43, ccx53, ccx63"),
+    ("staging", {"server": {"type": "ccx13", "location": "ash"}, "workers": {"count": 2, "type": "cx33"}},
+     "hetzner-coolify:workers: type 'cx33' is not offered in 'ash', where the workers run; it is offered in fsn1, "
+     "nbg1, hel1"),
+    ("staging", {"workers": {"loadBalancer": {"type": "lb99"}}},
+     "hetzner-coolify:workers.loadBalancer.type: 'lb99' is invalid; input should be 'lb11', 'lb21' or 'lb31'"),
+    ("staging", {"coolifyApiToken": "1|token-in-clear"},
+     "hetzner-coolify:coolifyApiToken: must be set with `pulumi config set --secret`, not in clear in the stack "
+     "file"),
     ("staging", {"server": {"adminUser": "root"}},
      "hetzner-coolify:server.adminUser: 'root' is a system account; choose a new name for the admin login"),
     ("staging", {"coolify": {"adminEmail": "ops-at-example"}},

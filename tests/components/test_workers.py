@@ -1,0 +1,141 @@
+"""Workers behind a load balancer, under mocks: counts, private network, placement, firewall, targets."""
+
+from typing import Any
+
+import pytest
+
+from components.workers import LOAD_BALANCER_IP, MAIN_SERVER_IP, worker_ip
+from preview.engine import RecordedStack
+from tests.conftest import record
+from tests.fake_cloud import FAKE_COOLIFY_PUBLIC_KEY
+
+SERVER = "hcloud:index/server:Server"
+
+
+def workers(count: int, stack: str = "production", **extra: object) -> RecordedStack:
+    balancer = "lb21" if count > 25 else "lb11"
+    return record(stack, {"workers": {"count": count, "loadBalancer": {"type": balancer}}, **extra})
+
+
+def worker_servers(recording: RecordedStack) -> list[dict[str, Any]]:
+    """In worker order (registration order varies)."""
+    servers = [server for server in recording.of_type(SERVER) if server.name != "host-server"]
+    return [server.inputs for server in sorted(servers, key=lambda server: int(server.name.rsplit("-", 1)[1]))]
+
+
+def test_no_workers_means_no_network_and_no_load_balancer(recorded) -> None:
+    recording = recorded("production", "apply")
+    assert worker_servers(recording) == []
+    assert not any(resource.name.startswith("workers") for resource in recording.resources)
+    assert "loadBalancerIpv4" not in recording.outputs
+
+
+@pytest.mark.parametrize("count", [3, 50])
+def test_workers_on_the_private_network_spread_over_placement_groups(count: int) -> None:
+    recording = workers(count)
+    servers = worker_servers(recording)
+    assert len(servers) == count
+    assert [server["name"] for server in servers] == [
+        f"hetzner-coolify-production-worker-{n + 1}" for n in range(count)
+    ]
+    assert [server["networks"][0]["ip"] for server in servers] == [worker_ip(n) for n in range(count)]
+    assert worker_ip(0) == "10.0.1.10" and worker_ip(49) == "10.0.1.59"
+    groups = recording.of_type("hcloud:index/placementGroup:PlacementGroup")
+    assert len(groups) == (count + 9) // 10
+    assert all(group.inputs["type"] == "spread" for group in groups)
+    for index in range(count):
+        placement = recording.named(f"workers-{index + 1}").property_dependencies["placementGroupId"]
+        assert placement == (recording.named(f"workers-spread-{index // 10 + 1}").urn,)
+    subnet = recording.named("workers-subnet").inputs
+    assert (subnet["ipRange"], subnet["networkZone"], subnet["type"]) == ("10.0.1.0/24", "eu-central", "cloud")
+    assert recording.named("workers-main-server-network").inputs["ip"] == MAIN_SERVER_IP
+    assert all(server["labels"]["role"] == "worker" for server in servers)
+    assert all(server["deleteProtection"] is True for server in servers)
+
+
+def test_worker_firewall_admits_admins_the_coolify_host_and_the_load_balancer() -> None:
+    recording = workers(3)
+    rules = {
+        rule["port"] if "port" in rule else rule["protocol"]: rule
+        for rule in recording.named("workers-firewall").inputs["rules"]
+    }
+    ipv4 = recording.outputs["ipv4Address"]
+    assert rules["22"]["sourceIps"][:2] == ["203.0.113.0/24", "2001:db8:1234::/48"]
+    assert rules["22"]["sourceIps"][2] == f"{ipv4}/32" and rules["22"]["sourceIps"][3].endswith("::/64")
+    balancer = [f"{recording.outputs['loadBalancerIpv4']}/32", f"{recording.outputs['loadBalancerIpv6']}/128"]
+    assert rules["80"]["sourceIps"] == balancer and rules["443"]["sourceIps"] == balancer
+    assert set(rules) == {"22", "80", "443", "icmp"}
+    (selector,) = recording.named("workers-firewall-attachment").inputs["labelSelectors"]
+    assert selector == "firewall=hetzner-coolify-production-workers"
+    assert all(
+        server["labels"]["firewall"] == "hetzner-coolify-production-workers" for server in worker_servers(recording)
+    )
+
+
+def test_load_balancer_targets_private_addresses_with_health_checks() -> None:
+    recording = workers(3)
+    balancer = recording.named("workers-load-balancer").inputs
+    assert (balancer["loadBalancerType"], balancer["location"]) == ("lb11", "nbg1")
+    assert recording.named("workers-load-balancer-network").inputs["ip"] == LOAD_BALANCER_IP
+    targets = recording.of_type("hcloud:index/loadBalancerTarget:LoadBalancerTarget")
+    assert len(targets) == 3 and all(target.inputs["usePrivateIp"] is True for target in targets)
+    for port in (80, 443):
+        service = recording.named(f"workers-load-balancer-{port}").inputs
+        assert (service["protocol"], service["listenPort"], service["destinationPort"]) == ("tcp", port, port)
+        assert service["healthCheck"]["http"]["path"] == "/health"
+        assert service["healthCheck"]["protocol"] == "http"
+
+
+def test_app_names_point_at_the_load_balancer_the_dashboard_at_the_host() -> None:
+    recording = workers(3)
+    addresses = {
+        record.inputs["name"]: record.inputs["content"]
+        for record in recording.of_type("cloudflare:index/dnsRecord:DnsRecord")
+        if record.inputs["type"] == "A"
+    }
+    balancer, host = recording.outputs["loadBalancerIpv4"], recording.outputs["ipv4Address"]
+    assert addresses == {"example.com": balancer, "www.example.com": balancer, "api.example.com": balancer,
+                         "*.example.com": balancer, "coolify.example.com": host}  # fmt: skip
+
+
+def test_dns_may_stay_on_the_host() -> None:
+    recording = record("production", {"workers": {"count": 3, "loadBalancer": {"dns": False}}})
+    host = recording.outputs["ipv4Address"]
+    contents = {
+        rec.inputs["content"]
+        for rec in recording.of_type("cloudflare:index/dnsRecord:DnsRecord")
+        if rec.inputs["type"] == "A"
+    }
+    assert contents == {host}
+
+
+def test_each_worker_is_hardened_and_trusts_coolifys_key() -> None:
+    recording = workers(2)
+    key = recording.named("workers-coolify-key")
+    assert recording.named("coolify-direct-ports").urn in key.dependencies
+    for n in (1, 2):
+        hardened = recording.named(f"workers-{n}-harden-host")
+        assert recording.named(f"workers-{n}-wait-for-ssh").urn in hardened.dependencies
+        assert hardened.inputs["create"].startswith("ADMIN_USER=ops ")
+        authorize = recording.named(f"workers-{n}-authorize-coolify")
+        assert authorize.inputs["create"] == f"AUTHORIZED_KEY='{FAKE_COOLIFY_PUBLIC_KEY}' bash -s"
+        assert hardened.urn in authorize.dependencies
+
+
+def test_without_a_token_the_steps_to_register_are_printed() -> None:
+    recording = workers(2)
+    steps = recording.outputs["coolifyWorkerSteps"]
+    assert "name hetzner-coolify-production-worker-2, IP 10.0.1.11, then Validate Server" in steps
+    assert not any(resource.name.endswith("-register") for resource in recording.resources)
+
+
+def test_with_a_token_workers_are_registered_through_the_api() -> None:
+    recording = record(
+        "production", {"workers": {"count": 2}, "coolifyApiToken": "1|k8vR2mQ9xL4pT7wZ3nB6yH1jF5dG0sCa"},
+        secret_keys=frozenset({"coolifyApiToken"}),
+    )  # fmt: skip
+    register = recording.named("workers-2-register")
+    assert register.inputs["create"] == "WORKER_NAME=hetzner-coolify-production-worker-2 WORKER_IP=10.0.1.11 bash -s"
+    assert "environment" in register.additional_secret_outputs
+    assert recording.named("workers-2-authorize-coolify").urn in register.dependencies
+    assert "coolifyWorkerSteps" not in recording.outputs

@@ -1,0 +1,45 @@
+"""The cost estimate against figures computed by hand from the price table."""
+
+from collections.abc import Callable
+
+import pytest
+
+from preview import prices
+from preview.cost import CostEstimate, monthly_total
+from preview.engine import RecordedStack
+from tests.conftest import record
+
+Recorded = Callable[[str, str], RecordedStack]
+
+# By hand, from prices.py:
+#   staging: cx33 8.49 + primary IPv4 0.50 + IPv6 0.00 + R2 (14 - 10 GB) x 0.01305 = 0.0522  -> 9.04
+#   production: cx43 15.99 + backups 20 % 3.198 + IPv4 0.50 + IPv6 0 + volume 100 GB x 0.0572 = 5.72
+#               + R2 0.0522                                                                    -> 25.46
+#   production with 3 cx33 workers and an lb11: + 3 x (8.49 + 0.50 automatic IPv4) + 7.49     -> 59.92
+EXPECTED = {"staging": 9.04, "production": 25.46}
+
+
+@pytest.mark.parametrize("mode", ["plan", "apply"])
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_shipped_stacks_cost_what_the_table_says(recorded: Recorded, stack: str, mode: str) -> None:
+    assert monthly_total(recorded(stack, mode)) == EXPECTED[stack]
+
+
+def test_workers_and_a_load_balancer_add_their_price() -> None:
+    assert monthly_total(record("production", {"workers": {"count": 3}})) == 59.92
+
+
+def test_the_report_names_its_table_and_each_line(recorded: Recorded) -> None:
+    lines = CostEstimate().render(recorded("production", "plan")).lines
+    assert lines[0] == (
+        f"Estimated monthly cost, EUR net (price table of {prices.PRICE_TABLE_DATE}: {prices.PRICE_TABLE_SOURCE}):"
+    )
+    assert lines[1].split() == ["server", "cx43", "1", "x", "15.9900", "=", "15.99"]
+    assert lines[2].split()[-1] == "3.20"
+    assert lines[-1].split() == ["total", "25.46"]
+
+
+def test_unconfirmed_prices_are_marked() -> None:
+    recording = record("production", {"workers": {"count": 30, "loadBalancer": {"type": "lb21"}}})
+    text = "\n".join(CostEstimate().render(recording).lines)
+    assert "load balancer lb21" in text and "(price unconfirmed)" in text

@@ -1,0 +1,97 @@
+"""The critical path of a deploy: on a small graph known by heart, and on the shipped stacks."""
+
+from collections.abc import Callable
+
+from preview.deploy_time import DeployTime, latency, schedule
+from preview.engine import RecordedResource, RecordedStack
+from tests.conftest import record
+
+Recorded = Callable[[str, str], RecordedStack]
+
+
+def node(name: str, kind: str, *after: str, provider: str = "") -> RecordedResource:
+    return RecordedResource(
+        f"urn:{name}", kind, name, "", True, {}, False, (), tuple(f"urn:{dep}" for dep in after), {}, provider,
+        False, False, (), (),
+    )  # fmt: skip
+
+
+SERVER, RECORD, KEY, ZONE = (
+    "hcloud:index/server:Server",  # 75 s
+    "cloudflare:index/dnsRecord:DnsRecord",  # 2 s
+    "hcloud:index/sshKey:SshKey",  # 1 s
+    "hcloud:index/network:Network",  # 2 s
+)
+
+
+def test_a_small_graph() -> None:
+    # key(1) -> server(75) -> install(300) ; key -> record(2) ; network(2) alone
+    graph = [
+        node("key", KEY),
+        node("server", SERVER, "key"),
+        node("x-install-coolify", "command:remote:Command", "server"),
+        node("record", RECORD, "key"),
+        node("network", ZONE),
+    ]
+    plan = schedule(graph)
+    assert [resource.name for resource in plan.critical_path] == ["key", "server", "x-install-coolify"]
+    assert plan.total_seconds == 376
+    assert plan.serial_seconds == 1 + 75 + 300 + 2 + 2
+    assert plan.peak_parallel == 3  # from 1 s to 2 s: server, record and network
+    assert plan.finish["urn:record"] == 3
+
+
+def test_an_explicit_provider_is_a_dependency() -> None:
+    graph = [
+        node("image", "docker:index/remoteImage:RemoteImage", provider="urn:docker::id"),
+        node("docker", "pulumi:providers:docker", "gate"),
+        node("gate", "command:remote:Command"),
+    ]
+    assert [resource.name for resource in schedule(graph).critical_path] == ["gate", "docker", "image"]
+
+
+def test_components_and_the_stack_take_no_time(recorded: Recorded) -> None:
+    recording = recorded("staging", "plan")
+    assert all(latency(resource) == 0 for resource in recording.resources if not resource.custom)
+
+
+def test_shipped_production_waits_for_the_bootstrap_then_the_data(recorded: Recorded) -> None:
+    plan = schedule(recorded("production", "plan").resources)
+    names = [resource.name for resource in plan.critical_path]
+    bootstrap = ["host-server", "coolify-wait-for-ssh", "coolify-harden-host", "coolify-install-coolify",
+                 "coolify-wait-for-coolify", "coolify-direct-ports"]  # fmt: skip
+    assert names[names.index("host-server") :][: len(bootstrap)] == bootstrap
+    assert names[-1] == "backups-install-job"
+    assert plan.total_seconds == sum(latency(resource) for resource in plan.critical_path)
+    assert 9 * 60 < plan.total_seconds < 12 * 60
+
+
+def test_independent_resources_never_wait_for_the_bootstrap(recorded: Recorded) -> None:
+    recording = recorded("production", "plan")
+    by_urn = {resource.urn: resource for resource in recording.resources}
+
+    def upstream(resource: RecordedResource) -> set[str]:
+        names: set[str] = set()
+        for urn in resource.dependencies:
+            names |= {by_urn[urn].name} | upstream(by_urn[urn])
+        return names
+
+    independent = [*recording.of_type("cloudflare:index/dnsRecord:DnsRecord"), recording.named("backups-bucket"),
+                   recording.named("backups-token"), recording.named("host-firewall")]  # fmt: skip
+    for resource in independent:
+        assert not {name for name in upstream(resource) if name.startswith("coolify-")}, resource.name
+        assert "host-server" not in upstream(resource), resource.name
+
+
+def test_the_report_states_path_total_and_parallelism(recorded: Recorded) -> None:
+    lines = DeployTime().render(recorded("staging", "plan")).lines
+    assert lines[0].startswith("Deploy time of a new stack (estimate")
+    assert lines[1].startswith("    critical path: ")
+    assert "coolify-install-coolify" in "\n".join(lines)
+    assert "in parallel" in lines[-1] and "at once" in lines[-1]
+
+
+def test_workers_run_beside_each_other() -> None:
+    few, many = (schedule(record("staging", {"workers": {"count": count}}).resources) for count in (1, 10))
+    assert many.total_seconds == few.total_seconds
+    assert many.peak_parallel > few.peak_parallel
