@@ -45,6 +45,7 @@ coolify = Coolify(
         server_id=host.server_id,
         host=host.ipv4_address,
         private_key=host.deploy_private_key,
+        deploy_public_key=host.deploy_public_key,
         version=config.coolify.version,
         admin_user=config.server.admin_user,
         admin_public_keys=[key.public_key for key in config.admin_ssh_keys],
@@ -63,6 +64,7 @@ workers = (
             network_zone=NETWORK_ZONES[config.server.location],
             ssh_key_ids=host.ssh_key_ids,
             private_key=host.deploy_private_key,
+            deploy_public_key=host.deploy_public_key,
             admin_cidrs=config.admin_cidrs,
             admin_user=config.server.admin_user,
             admin_public_keys=[key.public_key for key in config.admin_ssh_keys],
@@ -74,6 +76,7 @@ workers = (
             if config.coolify_api_token
             else None,
             load_balancer_type=config.workers.load_balancer.type,
+            health_check_host=config.hostname(config.workers.load_balancer.health_check_label),
         ),
     )
     if config.workers.count

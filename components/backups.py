@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_cloudflare as cloudflare
-from pulumi_command import remote
 
-from components.bootstrap import root_connection
-from components.server_scripts import command_line, fingerprint, server_script, template_text
+from components.bootstrap import Target, remote_step
+from components.server_scripts import server_script, template_text
 from components.templates import render_template
 
 # Cloudflare permission groups "Workers R2 Storage Bucket Item Write" and "... Item Read".
@@ -136,21 +135,16 @@ class Backups(pulumi.ComponentResource):
         inputs = self.bucket.apply(
             lambda bucket: job_inputs(args, job_settings(args, self.endpoint, bucket, provider, region))
         )
-        script = server_script("install-backup.sh")
-        remote.Command(
+        remote_step(
             f"{name}-install-job",
-            connection=root_connection(args.host, args.private_key),
-            create=inputs.apply(command_line),
-            stdin=script.text,
-            environment={
+            Target(self, args.server_id, args.host, args.private_key),
+            "install-backup.sh",
+            inputs,
+            after=args.after,
+            secrets={
                 "BACKUP_S3_ACCESS_KEY_ID": self.access_key_id,
                 "BACKUP_S3_SECRET_ACCESS_KEY": self.secret_access_key,
             },
-            add_previous_output_in_env=False,
-            triggers=[args.server_id, inputs.apply(lambda values: fingerprint(script, values))],
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=list(args.after), additional_secret_outputs=["environment"]
-            ),
         )
         self.register_outputs({"endpoint": self.endpoint, "bucket": self.bucket, "prefix": self.prefix})
 

@@ -35,7 +35,7 @@ class Target:
 
 
 def wait_for_ssh(name: str, target: Target) -> local.Command:
-    """Where `pulumi up` runs: until the server answers SSH (system ssh, as the Docker provider) and
+    """Where `pulumi up` runs: until the server answers SSH (through the system ssh, as the Docker provider will) and
     cloud-init has finished."""
     script = server_script("wait-for-ssh.sh")
     return local.Command(

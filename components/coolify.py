@@ -32,6 +32,8 @@ class CoolifyArgs:
     host: pulumi.Input[str]
     private_key: pulumi.Input[str]
     """The deploy key (secret), authorized for root by Hetzner at creation."""
+    deploy_public_key: pulumi.Input[str]
+    """Its public half, kept authorized for root by the hardening."""
     version: str
     admin_user: str
     """Non-root login with sudo that the hardening creates."""
@@ -42,10 +44,11 @@ class CoolifyArgs:
     """Keep 8000/6001/6002 on 127.0.0.1 (the dashboard is reached by its domain or an SSH tunnel)."""
 
 
-def harden_inputs(admin_user: str, admin_public_keys: Sequence[str]) -> dict[str, str]:
+def harden_inputs(admin_user: str, admin_public_keys: Sequence[str], deploy_public_key: str) -> dict[str, str]:
     return {
         "ADMIN_USER": admin_user,
         "ADMIN_KEYS": "".join(f"{key}\n" for key in admin_public_keys),
+        "ROOT_KEYS": "".join(f"{key.strip()}\n" for key in [*admin_public_keys, deploy_public_key]),
         "SSHD_CONFIG": template_text("sshd-hardening.conf"),
         "FAIL2BAN_JAIL": template_text("fail2ban-sshd.local"),
         "AUTO_UPGRADES": template_text("20auto-upgrades"),
@@ -91,7 +94,12 @@ class Coolify(pulumi.ComponentResource):
         )
         reachable = wait_for_ssh(f"{name}-wait-for-ssh", self._target)
         hardened = self._step(
-            "harden-host", "harden-host.sh", harden_inputs(args.admin_user, args.admin_public_keys), reachable
+            "harden-host",
+            "harden-host.sh",
+            pulumi.Output.from_input(args.deploy_public_key).apply(
+                lambda deploy_key: harden_inputs(args.admin_user, args.admin_public_keys, deploy_key)
+            ),
+            reachable,
         )
         installed = self._step(
             "install-coolify",
@@ -105,6 +113,7 @@ class Coolify(pulumi.ComponentResource):
                 "ROOT_USER_PASSWORD": pulumi.Output.secret(password.result),
             },
         )
+        # Waits for the version asked for, so a version bump runs it again and it outlasts the old container.
         running = self._step("wait-for-coolify", "wait-for-coolify.sh", install_inputs(args.version), installed)
         self.ready = self._step(
             "direct-ports",
@@ -124,7 +133,7 @@ class Coolify(pulumi.ComponentResource):
         self,
         step: str,
         script_name: str,
-        inputs: Mapping[str, str],
+        inputs: Mapping[str, str] | pulumi.Output[dict[str, str]],
         after: pulumi.Resource,
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
     ) -> pulumi.Resource:

@@ -96,8 +96,8 @@ def redis_server_arguments(memory_mb: int) -> list[str]:
     ]  # fmt: skip
 
 
-def postgres_tunnel(admin_user: str, host: pulumi.Input[str], options: PostgresOptions | None) -> pulumi.Output[str]:
-    if options and options.local_port:
+def postgres_tunnel(admin_user: str, host: pulumi.Input[str], options: PostgresOptions) -> pulumi.Output[str]:
+    if options.local_port:
         return pulumi.Output.concat(
             f"ssh -N -L {POSTGRES_PORT}:127.0.0.1:{options.local_port} {admin_user}@", host,
             f"  # then: psql postgresql://{options.user}@127.0.0.1:{POSTGRES_PORT}/{options.database}",
@@ -116,8 +116,15 @@ def secret_assignment(name: str, value: pulumi.Output[str]) -> pulumi.Output[str
     return secret.apply(lambda text: f"{name}={text}")
 
 
-def docker_ssh_options(identity_file: str | None) -> list[str]:
-    options = ["-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=30"]
+def docker_ssh_options(identity_file: str | None, server_id: str) -> list[str]:
+    """The system ssh's options: the host key trusted on first use and remembered per server, so that a
+    replaced server (same address, new host key) is trusted afresh instead of refused as an impostor."""
+    options = [
+        "-o", "StrictHostKeyChecking=accept-new",
+        "-o", f"UserKnownHostsFile=~/.ssh/known_hosts.hetzner-coolify-{server_id}",
+        "-o", "ConnectTimeout=10",
+        "-o", "ServerAliveInterval=30",
+    ]  # fmt: skip
     return options + (["-i", identity_file, "-o", "IdentitiesOnly=yes"] if identity_file else [])
 
 
@@ -140,7 +147,7 @@ class DataServices(pulumi.ComponentResource):
     redis_url: pulumi.Output[str] | None
     postgres_host: str
     redis_host: str
-    postgres_tunnel: pulumi.Output[str]
+    postgres_tunnel: pulumi.Output[str] | None
     """How an operator reaches the database from a laptop."""
     postgres_container: docker.Container | None
 
@@ -151,7 +158,9 @@ class DataServices(pulumi.ComponentResource):
         self._docker = docker.Provider(
             f"{name}-docker",
             host=pulumi.Output.concat("ssh://root@", args.host),
-            ssh_opts=docker_ssh_options(args.ssh_identity_file),
+            ssh_opts=pulumi.Output.from_input(args.server_id).apply(
+                lambda server_id: docker_ssh_options(args.ssh_identity_file, server_id)
+            ),
             # Previews in CI hold no SSH key; a deploy reaches the daemon anyway when it acts on it.
             disable_docker_daemon_check=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.coolify_ready]),
@@ -161,7 +170,7 @@ class DataServices(pulumi.ComponentResource):
         self.redis_url = self._redis(args.redis) if args.redis else None
         self.postgres_host = f"{POSTGRES_HOST}:{POSTGRES_PORT}"
         self.redis_host = f"{REDIS_HOST}:{REDIS_PORT}"
-        self.postgres_tunnel = postgres_tunnel(args.admin_user, args.host, args.postgres)
+        self.postgres_tunnel = postgres_tunnel(args.admin_user, args.host, args.postgres) if args.postgres else None
         self.register_outputs({"postgresHost": self.postgres_host, "redisHost": self.redis_host})
 
     def _on_docker(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:

@@ -49,6 +49,7 @@ def managed_server(
     public_nets: Sequence[hcloud.ServerPublicNetArgs] | None = None,
     networks: Sequence[hcloud.ServerNetworkArgs] | None = None,
     placement_group_id: pulumi.Input[int] | None = None,
+    after: Sequence[pulumi.Resource] = (),
 ) -> hcloud.Server:
     """A server with minimal cloud-init, protection as configured, and changes that would replace it
     ignored; created after the firewall attachment whose label it carries."""
@@ -69,7 +70,10 @@ def managed_server(
         shutdown_before_deletion=True,
         labels=dict(spec.labels),
         opts=pulumi.ResourceOptions(
-            parent=parent, protect=spec.protect, ignore_changes=SERVER_IGNORED_CHANGES, depends_on=[firewall]
+            parent=parent,
+            protect=spec.protect,
+            ignore_changes=SERVER_IGNORED_CHANGES,
+            depends_on=[firewall, *after],
         ),
     )
 

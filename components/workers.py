@@ -42,6 +42,7 @@ class WorkersArgs:
     network_zone: str
     ssh_key_ids: Sequence[pulumi.Input[str]]
     private_key: pulumi.Input[str]
+    deploy_public_key: pulumi.Input[str]
     admin_cidrs: Sequence[str]
     admin_user: str
     admin_public_keys: Sequence[str]
@@ -51,6 +52,8 @@ class WorkersArgs:
     coolify_ready: pulumi.Resource
     coolify_api_token: pulumi.Input[str] | None
     load_balancer_type: str
+    health_check_host: str
+    """An app name every worker's proxy routes, whose app answers /health."""
 
 
 class Workers(pulumi.ComponentResource):
@@ -83,7 +86,7 @@ class Workers(pulumi.ComponentResource):
             ip=MAIN_SERVER_IP,
             opts=child,
         )
-        balancer, attached = self._load_balancer(network)
+        balancer, attached = self._load_balancer(subnet)
         firewall = label_firewall(
             f"{name}-firewall",
             name=f"{args.spec.name}-workers",
@@ -129,6 +132,8 @@ class Workers(pulumi.ComponentResource):
                 parent=self,
                 networks=[hcloud.ServerNetworkArgs(network_id=network.id.apply(int), ip=self.private_ips[index])],
                 placement_group_id=groups[index // SPREAD_GROUP_SIZE].id.apply(int),
+                # A server joins the network at creation: its subnet must exist by then.
+                after=[subnet],
             )
             hcloud.LoadBalancerTarget(
                 f"{name}-{index + 1}-target",
@@ -145,7 +150,7 @@ class Workers(pulumi.ComponentResource):
         self.registration_steps = None if args.coolify_api_token else pulumi.Output.from_input(self._manual_steps())
         self.register_outputs({"privateIps": self.private_ips, "loadBalancerIpv4": self.load_balancer_ipv4})
 
-    def _load_balancer(self, network: hcloud.Network) -> tuple[hcloud.LoadBalancer, hcloud.LoadBalancerNetwork]:
+    def _load_balancer(self, subnet: hcloud.NetworkSubnet) -> tuple[hcloud.LoadBalancer, hcloud.LoadBalancerNetwork]:
         args = self._args
         balancer = hcloud.LoadBalancer(
             f"{self._name}-load-balancer",
@@ -160,7 +165,7 @@ class Workers(pulumi.ComponentResource):
         attached = hcloud.LoadBalancerNetwork(
             f"{self._name}-load-balancer-network",
             load_balancer_id=balancer.id.apply(int),
-            network_id=network.id.apply(int),
+            subnet_id=subnet.id,
             ip=LOAD_BALANCER_IP,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -172,13 +177,16 @@ class Workers(pulumi.ComponentResource):
                 protocol="tcp",
                 listen_port=port,
                 destination_port=port,
+                # Through each worker's proxy, which routes by name: an app that every worker runs.
                 health_check=hcloud.LoadBalancerServiceHealthCheckArgs(
                     protocol="http",
                     port=80,
                     interval=15,
                     timeout=10,
                     retries=3,
-                    http=hcloud.LoadBalancerServiceHealthCheckHttpArgs(path=HEALTH_PATH, status_codes=["2??", "3??"]),
+                    http=hcloud.LoadBalancerServiceHealthCheckHttpArgs(
+                        domain=args.health_check_host, path=HEALTH_PATH, status_codes=["2??", "3??"]
+                    ),
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -194,7 +202,9 @@ class Workers(pulumi.ComponentResource):
             f"{step}-harden-host",
             worker,
             "harden-host.sh",
-            harden_inputs(args.admin_user, args.admin_public_keys),
+            pulumi.Output.from_input(args.deploy_public_key).apply(
+                lambda deploy_key: harden_inputs(args.admin_user, args.admin_public_keys, deploy_key)
+            ),
             after=[reachable],
         )
         authorized = remote_step(

@@ -10,20 +10,8 @@ out-of-stock type fails at `pulumi up` with Hetzner's own message.
 from dataclasses import dataclass
 from typing import Literal
 
-CATALOG_DATE = "2026-11-25"
-CATALOG_SOURCE = "Hetzner Cloud API /v1/server_types and /v1/locations (snapshots 2025-10-21, 2026-09-08)"
-
 EU_LOCATIONS = ("fsn1", "nbg1", "hel1")
 ALL_LOCATIONS = ("fsn1", "nbg1", "hel1", "ash", "hil", "sin")
-
-LOCATION_NAMES = {
-    "fsn1": "Falkenstein, DE",
-    "nbg1": "Nuremberg, DE",
-    "hel1": "Helsinki, FI",
-    "ash": "Ashburn, US",
-    "hil": "Hillsboro, US",
-    "sin": "Singapore, SG",
-}
 
 # Private networks span one network zone.
 NETWORK_ZONES = {

@@ -70,6 +70,12 @@ def _dns_label(value: str) -> str:
     return value
 
 
+def _record_label(value: str) -> str:
+    if value != "@" and not _DNS_LABEL.match(value):
+        raise ValueError("is not a record label; allowed: '@' (the environment's own name) or a DNS label")
+    return value
+
+
 def _dns_namespace(value: str) -> str:
     for label in value.split(".") if value else []:
         _dns_label(label)
@@ -144,6 +150,7 @@ def _cidr(value: str) -> str:
 
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+RecordLabel = Annotated[str, AfterValidator(_record_label)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
@@ -151,8 +158,15 @@ class ConfigModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
+def _key_owner(value: str) -> str:
+    _resource_name(value)
+    if value == "deploy":
+        raise ValueError("is the generated deploy key's name; choose another")
+    return value
+
+
 class AdminSshKey(ConfigModel):
-    name: Annotated[str, AfterValidator(_resource_name)] = Field(
+    name: Annotated[str, AfterValidator(_key_owner)] = Field(
         description="Short name of the key's owner; becomes the Hetzner SSH key's name."
     )
     public_key: Annotated[str, AfterValidator(validate_public_key)] = Field(
@@ -287,9 +301,9 @@ class CoolifySettings(ConfigModel):
         default="admin", description="Display name of Coolify's first admin."
     )
     close_direct_ports: bool = Field(
-        default=False,
-        description="Close 8000/6001/6002 in the cloud firewall once the dashboard is served on its domain "
-        "(or reached through an SSH tunnel).",
+        default=True,
+        description="Keep 8000/6001/6002 closed in the cloud firewall and on 127.0.0.1: the dashboard is reached "
+        "through an SSH tunnel or on its domain over HTTPS. false opens them to adminCidrs, over plain HTTP.",
     )
 
     @model_validator(mode="after")
@@ -404,6 +418,11 @@ class BackupSettings(ConfigModel):
 class LoadBalancerSettings(ConfigModel):
     type: Literal["lb11", "lb21", "lb31"] = Field(default="lb11", description="Hetzner load balancer type.")
     dns: bool = Field(default=True, description="Point the app names (all but the dashboard's) at the load balancer.")
+    health_check_label: RecordLabel = Field(
+        default="api",
+        description="App record whose name the load balancer's HTTP health check asks for on each worker; "
+        "a worker is healthy when Coolify's proxy answers for that app.",
+    )
 
 
 class WorkerSettings(ConfigModel):
@@ -512,6 +531,28 @@ class StackConfig(ConfigModel):
                 raise KeyedValueError(
                     key, "must be set with `pulumi config set --secret`, not in clear in the stack file"
                 )
+        return self
+
+    def hostname(self, label: str) -> str:
+        """The full name of a record label ('@' being the environment's own name); needs a domain."""
+        base = ".".join(part for part in (self.dns.namespace, self.domain) if part)
+        return base if label == "@" else f"{label}.{base}"
+
+    @model_validator(mode="after")
+    def _workers_need_names(self) -> Self:
+        if not self.workers.count:
+            return self
+        if self.domain is None:
+            raise KeyedValueError(
+                "workers.count", "workers need a domain: apps reach them through the load balancer by name"
+            )
+        label = self.workers.load_balancer.health_check_label
+        candidates = [name for name in self.dns.labels() if name not in ("*", self.dns.dashboard)]
+        if label not in candidates:
+            raise KeyedValueError(
+                "workers.loadBalancer.healthCheckLabel",
+                f"{label!r} is not an app record of this stack; allowed: {', '.join(candidates)}",
+            )
         return self
 
     @model_validator(mode="after")

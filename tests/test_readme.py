@@ -1,15 +1,16 @@
 """The README tells a newcomer the truth: the quick start, every config key, every output."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from pydantic import BaseModel
 
 from policies.rules import ALL_POLICIES
-from preview.engine import RecordedStack
 from preview.policy_config import PolicyDefaults, resolve
 from stack_config import StackConfig
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, record
 
 README = (PROJECT_DIR / "README.md").read_text()
 
@@ -37,8 +38,22 @@ def test_every_config_key_is_documented() -> None:
     assert missing == []
 
 
-def test_every_output_is_documented(recorded: Callable[[str, str], RecordedStack]) -> None:
-    missing = [key for key in recorded("staging", "plan").outputs if f"`{key}`" not in README]
+WITH_WORKERS = {"workers": {"count": 2}}
+
+
+@pytest.mark.parametrize(
+    ("stack", "changes", "secret_keys"),
+    [
+        ("staging", {}, frozenset()),
+        ("production", {}, frozenset()),
+        ("production", WITH_WORKERS, frozenset()),
+        ("production", {**WITH_WORKERS, "coolifyApiToken": "1|not-a-real-token"}, frozenset({"coolifyApiToken"})),
+    ],
+    ids=["staging", "production", "workers", "workers-with-api-token"],
+)
+def test_every_output_is_documented(stack: str, changes: dict[str, Any], secret_keys: frozenset[str]) -> None:
+    outputs = record(stack, changes, secret_keys=secret_keys).outputs
+    missing = [key for key in outputs if f"`{key}`" not in README]
     assert missing == []
 
 

@@ -5,6 +5,7 @@
 # Inputs (environment):
 #   ADMIN_USER         non-root login with sudo, keys only
 #   ADMIN_KEYS         its authorized_keys
+#   ROOT_KEYS          the keys this stack manages for root: the admin keys and the deploy key
 #   SSHD_CONFIG        sshd drop-in (keys only, root prohibit-password)
 #   FAIL2BAN_JAIL      fail2ban jail for sshd
 #   AUTO_UPGRADES      apt periodic settings for unattended security upgrades
@@ -14,8 +15,11 @@ SCRIPT_NAME=harden-host
 [[ $(type -t install_file) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SSHD_DROP_IN=/etc/ssh/sshd_config.d/10-hetzner-coolify.conf
+# Markers of the managed block; plain words, as they are also sed patterns.
+BLOCK_BEGIN="# BEGIN keys managed by hetzner-coolify, edits here are overwritten"
+BLOCK_END="# END keys managed by hetzner-coolify"
 
-require_env ADMIN_USER ADMIN_KEYS SSHD_CONFIG FAIL2BAN_JAIL AUTO_UPGRADES
+require_env ADMIN_USER ADMIN_KEYS ROOT_KEYS SSHD_CONFIG FAIL2BAN_JAIL AUTO_UPGRADES
 [[ "$(id -u)" == 0 ]] || fail "must run as root"
 [[ "$ADMIN_USER" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || fail "ADMIN_USER '$ADMIN_USER' is not a valid user name"
 
@@ -69,8 +73,31 @@ create_admin_user() {
   rm -f "$sudoers_staged"
 }
 
+# Root's keys: the stack's own in a marked block, rewritten from ROOT_KEYS; every other line (Coolify's
+# key) is kept, except copies of keys the block manages now or managed before (Hetzner put the admin
+# keys there at creation), so that a key removed from the stack loses root access too.
+manage_root_keys() {
+  local file="$ROOT/root/.ssh/authorized_keys" managed
+  install -d -m 0700 "$(dirname "$file")"
+  touch "$file"
+  # Keys are compared by type and material, whatever their comments.
+  managed=$( {
+    printf '%s\n' "$ROOT_KEYS"
+    sed -n "/^$BLOCK_BEGIN\$/,/^$BLOCK_END\$/p" "$file"
+  } | awk '!/^#/ && NF >= 2 { print $1 " " $2 }' | sort -u)
+  install_file 0600 /root/.ssh/authorized_keys < <(
+    sed "/^$BLOCK_BEGIN\$/,/^$BLOCK_END\$/d" "$file" |
+      MANAGED="$managed" awk 'BEGIN { n = split(ENVIRON["MANAGED"], keys, "\n"); for (i = 1; i <= n; i++) known[keys[i]] = 1 }
+        !(($1 " " $2) in known)'
+    printf '%s\n' "$BLOCK_BEGIN"
+    printf '%s' "$ROOT_KEYS"
+    printf '%s\n' "$BLOCK_END"
+  )
+}
+
 harden_sshd
 enable_fail2ban
+manage_root_keys
 install_content 0644 /etc/apt/apt.conf.d/20auto-upgrades AUTO_UPGRADES
 create_admin_user
 log "host hardened (${#CHANGED_FILES[@]} files changed)"

@@ -25,13 +25,7 @@ redact() {
   done
 }
 
-installed_version() {
-  local image
-  image=$(docker inspect --format '{{.Config.Image}}' coolify 2>/dev/null) || return 0
-  printf '%s\n' "${image##*:}"
-}
-
-if command -v docker >/dev/null && [[ "$(installed_version)" == "$COOLIFY_VERSION" ]]; then
+if command -v docker >/dev/null && [[ "$(running_coolify_version)" == "$COOLIFY_VERSION" ]]; then
   log "Coolify $COOLIFY_VERSION is already installed"
   exit 0
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Shared helpers of the server scripts. The Coolify component sends this file ahead of each
-# script on the same stdin; run from a checkout (tests), each script sources it from here.
+# Shared helpers of the server scripts. server_scripts.py sends this file ahead of every script
+# on the same stdin; run from a checkout (tests), each script sources it from here.
 #
 # TARGET_ROOT prefixes every file path, so the scripts can converge a throwaway tree in tests.
 
@@ -70,4 +70,11 @@ apt_install() {
   log "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The version of the running Coolify, from its container's image tag; empty when there is none.
+running_coolify_version() {
+  local image
+  image=$(docker inspect --format '{{.Config.Image}}' coolify 2>/dev/null) || return 0
+  printf '%s\n' "${image##*:}"
 }

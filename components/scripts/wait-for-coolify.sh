@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Waits until Coolify is up: its upgrade finished, its container healthy, its health endpoint
-# answering. Fails after DEADLINE_SECONDS (default 600) with the tail of the install log.
+# Waits until Coolify is up: its upgrade finished, its container running COOLIFY_VERSION and healthy,
+# its health endpoint answering. Fails after DEADLINE_SECONDS (default 600) with the tail of the
+# install log.
 set -euo pipefail
 SCRIPT_NAME=wait-for-coolify
 # shellcheck source=lib.sh
 [[ $(type -t install_file) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+require_env COOLIFY_VERSION
 DEADLINE_SECONDS=${DEADLINE_SECONDS:-600}
 POLL_SECONDS=${POLL_SECONDS:-5}
 SOURCE_DIR="$ROOT/data/coolify/source"
@@ -33,13 +35,14 @@ upgrade_finished() {
 }
 
 container_healthy() {
-  [[ "$(docker inspect --format '{{.State.Health.Status}}' coolify 2>/dev/null)" == healthy ]]
+  [[ "$(running_coolify_version)" == "$COOLIFY_VERSION" ]] &&
+    [[ "$(docker inspect --format '{{.State.Health.Status}}' coolify 2>/dev/null)" == healthy ]]
 }
 
 deadline=$((SECONDS + DEADLINE_SECONDS))
 until upgrade_finished && container_healthy && curl -fsS --max-time 5 "$HEALTH_URL" >/dev/null 2>&1; do
   if ((SECONDS >= deadline)); then
-    show_logs_and_fail "Coolify was not ready within ${DEADLINE_SECONDS}s (upgrade finished, container healthy, $HEALTH_URL)"
+    show_logs_and_fail "Coolify was not ready within ${DEADLINE_SECONDS}s (upgrade finished, container of $COOLIFY_VERSION healthy, $HEALTH_URL)"
   fi
   sleep "$POLL_SECONDS"
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR disable=SC2153  # inputs arrive in the environment
 # Runs where `pulumi up` runs: waits until the new server answers SSH with the deploy key, through
-# the system ssh (the same path the Docker provider takes), then until cloud-init has finished.
+# the system ssh (as the Docker provider will connect), then until cloud-init has finished.
 #
 # Inputs (environment):
 #   SSH_HOST, SSH_USER     where to connect

@@ -66,10 +66,15 @@ def test_commands_connect_as_root_with_the_deploy_key_as_a_secret(recorded: Reco
     assert "environment" in local.additional_secret_outputs
 
 
-@pytest.mark.parametrize(("stack", "mode"), [("staging", "public"), ("production", "loopback")])
-def test_direct_ports_follow_the_config(recorded: Recorded, stack: str, mode: str) -> None:
+@pytest.mark.parametrize("stack", STACKS)
+def test_direct_ports_listen_on_loopback_by_default(recorded: Recorded, stack: str) -> None:
     create = step(recorded(stack, "apply"), "coolify-direct-ports").inputs["create"]
-    assert create.startswith(f"DIRECT_PORTS={mode} ")
+    assert create.startswith("DIRECT_PORTS=loopback ")
+
+
+def test_opening_the_direct_ports_publishes_them() -> None:
+    create = step(record("staging", {"coolify": {"closeDirectPorts": False}}), "coolify-direct-ports").inputs["create"]
+    assert create.startswith("DIRECT_PORTS=public ")
 
 
 def test_every_trigger_includes_the_server_so_a_new_server_is_bootstrapped_again(recorded: Recorded) -> None:

@@ -122,6 +122,14 @@ def test_an_identity_file_goes_to_the_system_ssh() -> None:
     assert json.loads(provider.inputs["sshOpts"])[-4:] == ["-i", "/home/ci/.ssh/deploy", "-o", "IdentitiesOnly=yes"]
 
 
+def test_host_keys_are_remembered_per_server_so_a_replaced_server_is_trusted_afresh(recorded: Recorded) -> None:
+    recording = recorded("staging", "apply")
+    options = json.loads(recording.named("data-docker").inputs["sshOpts"])
+    server_id = recording.outputs["serverId"]
+    assert f"UserKnownHostsFile=~/.ssh/known_hosts.hetzner-coolify-{server_id}" in options
+    assert "StrictHostKeyChecking=accept-new" in options
+
+
 def test_urls_for_apps_are_secret_and_use_the_generated_passwords() -> None:
     mocks = ApplyMocks()
     outputs = record("staging", mocks=mocks).outputs
@@ -135,7 +143,7 @@ def test_urls_for_apps_are_secret_and_use_the_generated_passwords() -> None:
     assert (outputs["postgresHost"], outputs["redisHost"]) == ("postgres:5432", "redis:6379")
 
 
-def test_changing_image_password_or_limits_never_touches_the_data() -> None:
+def test_changing_image_or_limits_never_touches_the_data() -> None:
     before = record("production")
     after = record("production", {"postgres": {"image": "postgres:17.7-bookworm", "memoryMb": 2048},
                                   "redis": {"memoryMb": 512}})  # fmt: skip
@@ -153,4 +161,5 @@ def test_each_service_can_be_turned_off(service: str, gone: str) -> None:
 
 def test_in_preview_passwords_are_unknown_and_secret(recorded: Recorded) -> None:
     outputs: dict[str, Any] = recorded("production", "plan").outputs
-    assert outputs["databaseUrl"] in (UNKNOWN, Secret(UNKNOWN))
+    assert outputs["databaseUrl"] == Secret(UNKNOWN)
+    assert outputs["redisUrl"] == Secret(UNKNOWN)

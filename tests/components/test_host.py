@@ -53,20 +53,16 @@ STATEFUL = {"host-server", "host-ipv4", "host-ipv6"}
 STATEFUL_DATA = {"data-postgres-volume", "data-redis-data", "backups-bucket"}
 
 
-def test_staging_firewall_opens_coolify_ports_to_admins_only(recorded: Recorded) -> None:
-    (firewall,) = recorded("staging", "apply").of_type("hcloud:index/firewall:Firewall")
-    assert firewall.inputs["rules"] == ALWAYS_OPEN + DIRECT_PORTS
-
-
-def test_production_firewall_closes_coolify_ports(recorded: Recorded) -> None:
-    (firewall,) = recorded("production", "apply").of_type("hcloud:index/firewall:Firewall")
+@pytest.mark.parametrize("stack", STACKS)
+def test_firewall_keeps_coolify_ports_closed_by_default(recorded: Recorded, stack: str) -> None:
+    (firewall,) = recorded(stack, "apply").of_type("hcloud:index/firewall:Firewall")
     assert firewall.inputs["rules"] == ALWAYS_OPEN
 
 
-def test_closing_the_direct_ports_is_a_switch() -> None:
-    recording = record("staging", {"coolify": {"closeDirectPorts": True}})
+def test_opening_the_direct_ports_admits_admin_networks_only() -> None:
+    recording = record("staging", {"coolify": {"closeDirectPorts": False}})
     (firewall,) = recording.of_type("hcloud:index/firewall:Firewall")
-    assert firewall.inputs["rules"] == ALWAYS_OPEN
+    assert firewall.inputs["rules"] == ALWAYS_OPEN + DIRECT_PORTS
 
 
 @pytest.mark.parametrize("stack", STACKS)

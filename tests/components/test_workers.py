@@ -49,6 +49,8 @@ def test_workers_on_the_private_network_spread_over_placement_groups(count: int)
     subnet = recording.named("workers-subnet").inputs
     assert (subnet["ipRange"], subnet["networkZone"], subnet["type"]) == ("10.0.1.0/24", "eu-central", "cloud")
     assert recording.named("workers-main-server-network").inputs["ip"] == MAIN_SERVER_IP
+    for index in range(count):
+        assert recording.named("workers-subnet").urn in recording.named(f"workers-{index + 1}").dependencies
     assert all(server["labels"]["role"] == "worker" for server in servers)
     assert all(server["deleteProtection"] is True for server in servers)
 
@@ -83,7 +85,13 @@ def test_load_balancer_targets_private_addresses_with_health_checks() -> None:
         service = recording.named(f"workers-load-balancer-{port}").inputs
         assert (service["protocol"], service["listenPort"], service["destinationPort"]) == ("tcp", port, port)
         assert service["healthCheck"]["http"]["path"] == "/health"
+        assert service["healthCheck"]["http"]["domain"] == "api.example.com"
         assert service["healthCheck"]["protocol"] == "http"
+
+
+def test_the_health_check_asks_for_the_chosen_app() -> None:
+    recording = record("production", {"workers": {"count": 1, "loadBalancer": {"healthCheckLabel": "www"}}})
+    assert recording.named("workers-load-balancer-80").inputs["healthCheck"]["http"]["domain"] == "www.example.com"
 
 
 def test_app_names_point_at_the_load_balancer_the_dashboard_at_the_host() -> None:

@@ -67,7 +67,8 @@ class TestInstall:
         assert sandbox.calls() == []
 
 
-HEALTHY = {"DOCKER_INSPECT_HEALTH": "healthy", "CURL_OK": "yes", "POLL_SECONDS": "0.1"}
+HEALTHY = {**install_inputs("4.3.19"), "DOCKER_INSPECT_IMAGE": "ghcr.io/coollabsio/coolify:4.3.19",
+           "DOCKER_INSPECT_HEALTH": "healthy", "CURL_OK": "yes", "POLL_SECONDS": "0.1"}  # fmt: skip
 
 
 class TestWaitForCoolify:
@@ -89,9 +90,10 @@ class TestWaitForCoolify:
         [
             ("3|Pulling Docker images|t", HEALTHY),
             (None, {**HEALTHY, "DOCKER_INSPECT_HEALTH": "starting"}),
+            (None, {**HEALTHY, "DOCKER_INSPECT_IMAGE": "ghcr.io/coollabsio/coolify:4.3.8"}),
             (None, {**HEALTHY, "CURL_OK": "no"}),
         ],
-        ids=["upgrade-running", "container-starting", "endpoint-silent"],
+        ids=["upgrade-running", "container-starting", "old-version-running", "endpoint-silent"],
     )
     def test_times_out_with_the_install_log(
         self, sandbox: Sandbox, status: str | None, environment: dict[str, str]
@@ -105,7 +107,7 @@ class TestWaitForCoolify:
         assert result.returncode == 1
         assert f"last lines of {log}:" in result.stderr
         assert "ERROR: something broke" in result.stderr
-        assert "error: Coolify was not ready within 1s" in result.stderr
+        assert "error: Coolify was not ready within 1s (upgrade finished, container of 4.3.19 healthy" in result.stderr
 
     def test_a_failed_upgrade_fails_at_once(self, sandbox: Sandbox) -> None:
         self.status(sandbox, "error|Failed to pull ghcr.io/coollabsio/coolify:4.3.19|t")

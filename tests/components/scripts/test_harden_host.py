@@ -5,6 +5,8 @@ from tests.components.scripts.conftest import Sandbox
 
 ALICE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA2FAAB9YEE4rEw/DUJHbOGWax1rVeqX1KJVEd60ESW7 alice@example.com"
 BOB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIO4Nfmou0qSZck/EI1bcb3SVzR9h4TQDDcPmUwSwSBh bob@example.com"
+DEPLOY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKmLz3kqz8r5mQeF1hC0Tq9mT0dX6uYv8sJ2wN4pR7bY deploy"
+COOLIFY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPq2Tz6vW8xY0aB4cD6eF8gH0iJ2kL4mN6oP8qR0sT2u coolify"
 STATE_CHANGING = ("apt-get", "systemctl enable", "systemctl reload", "systemctl try-reload", "useradd", "chown")
 
 
@@ -13,7 +15,7 @@ def state_changes(calls: list[str]) -> list[str]:
 
 
 def test_first_run_hardens_the_host(sandbox: Sandbox) -> None:
-    result = sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE]))
+    result = sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY))
     assert result.returncode == 0, result.stderr
     root = sandbox.root
     assert (root / "etc/ssh/sshd_config.d/10-hetzner-coolify.conf").read_text().count("PasswordAuthentication no") == 1
@@ -33,7 +35,7 @@ def test_first_run_hardens_the_host(sandbox: Sandbox) -> None:
 
 
 def test_second_run_changes_nothing(sandbox: Sandbox) -> None:
-    inputs = harden_inputs("ops", [ALICE, BOB])
+    inputs = harden_inputs("ops", [ALICE, BOB], DEPLOY)
     assert sandbox.run("harden-host.sh", inputs).returncode == 0
     after_first = sandbox.tree()
     second = sandbox.run("harden-host.sh", inputs)
@@ -44,20 +46,20 @@ def test_second_run_changes_nothing(sandbox: Sandbox) -> None:
 
 
 def test_a_new_admin_key_changes_only_the_keys(sandbox: Sandbox) -> None:
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE])).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
     before = sandbox.tree()
-    result = sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE, BOB]))
+    result = sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE, BOB], DEPLOY))
     assert result.returncode == 0
     changed = {path for path in sandbox.tree() if sandbox.tree()[path] != before.get(path)}
-    assert changed == {"home/ops/.ssh/authorized_keys"}
+    assert changed == {"home/ops/.ssh/authorized_keys", "root/.ssh/authorized_keys"}
     assert state_changes(sandbox.calls()) == ["chown -R ops:ops " + str(sandbox.root / "home/ops/.ssh")]
 
 
 def test_an_sshd_config_that_does_not_validate_is_rolled_back(sandbox: Sandbox) -> None:
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE])).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
     drop_in = sandbox.root / "etc/ssh/sshd_config.d/10-hetzner-coolify.conf"
     good = drop_in.read_text()
-    broken = harden_inputs("ops", [ALICE])
+    broken = harden_inputs("ops", [ALICE], DEPLOY)
     broken["SSHD_CONFIG"] = "NotAKeyword yes\n"
     result = sandbox.run("harden-host.sh", {**broken, "SSHD_CONFIG_VALID": "no"})
     assert result.returncode == 1
@@ -68,18 +70,53 @@ def test_an_sshd_config_that_does_not_validate_is_rolled_back(sandbox: Sandbox) 
 
 def test_bad_input_changes_nothing(sandbox: Sandbox) -> None:
     before = sandbox.tree()
-    result = sandbox.run("harden-host.sh", harden_inputs("Not A User", [ALICE]))
+    result = sandbox.run("harden-host.sh", harden_inputs("Not A User", [ALICE], DEPLOY))
     assert result.returncode == 1
     assert "error: ADMIN_USER 'Not A User' is not a valid user name" in result.stderr
     assert sandbox.tree() == before
-    missing = harden_inputs("ops", [ALICE])
+    missing = harden_inputs("ops", [ALICE], DEPLOY)
     del missing["FAIL2BAN_JAIL"]
     assert "error: FAIL2BAN_JAIL is not set" in sandbox.run("harden-host.sh", missing).stderr
 
 
 def test_no_admin_key_is_refused_before_anything_changes(sandbox: Sandbox) -> None:
     before = sandbox.tree()
-    result = sandbox.run("harden-host.sh", harden_inputs("ops", []))
+    result = sandbox.run("harden-host.sh", harden_inputs("ops", [], DEPLOY))
     assert result.returncode == 1
     assert "error: ADMIN_KEYS is not set" in result.stderr
     assert sandbox.tree() == before
+
+
+def root_keys(sandbox: Sandbox) -> list[str]:
+    return (sandbox.root / "root/.ssh/authorized_keys").read_text().splitlines()
+
+
+def test_root_keeps_the_stacks_keys_in_a_block_and_coolifys_beside_it(sandbox: Sandbox) -> None:
+    keys = sandbox.root / "root/.ssh/authorized_keys"
+    keys.parent.mkdir(parents=True)
+    # What Hetzner put there at creation, then Coolify's installer.
+    keys.write_text(f"{ALICE}\n{DEPLOY}\n{COOLIFY}\n")
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
+    assert root_keys(sandbox) == [
+        COOLIFY,
+        "# BEGIN keys managed by hetzner-coolify, edits here are overwritten",
+        ALICE,
+        DEPLOY,
+        "# END keys managed by hetzner-coolify",
+    ]
+    assert oct(keys.stat().st_mode & 0o777) == "0o600"
+    tree = sandbox.tree()
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
+    assert sandbox.tree() == tree
+
+
+def test_a_removed_admin_key_loses_root_and_a_new_one_gains_it(sandbox: Sandbox) -> None:
+    keys = sandbox.root / "root/.ssh/authorized_keys"
+    keys.parent.mkdir(parents=True)
+    keys.write_text(f"{ALICE}\n{DEPLOY}\n{COOLIFY}\n")
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY)).returncode == 0
+    lines = root_keys(sandbox)
+    assert BOB in lines and DEPLOY in lines and COOLIFY in lines
+    assert not any(line.startswith(" ".join(ALICE.split()[:2])) for line in lines)
+    assert (sandbox.root / "home/ops/.ssh/authorized_keys").read_text() == f"{BOB}\n"

@@ -5,7 +5,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.components.scripts.conftest import SCRIPTS_DIR, SshServer, run_script
+from tests.components.scripts.conftest import SshServer, run_script
 
 
 def client_env(server: SshServer, **extra: str) -> dict[str, str]:
@@ -73,4 +73,3 @@ def test_the_key_never_outlives_the_run(ssh_server: SshServer, tmp_path: Path) -
     leftovers = [path for path in set(Path("/tmp").iterdir()) - before if (path / "key").exists()]
     assert leftovers == []
     assert ssh_server.private_key not in result.stderr + result.stdout
-    assert SCRIPTS_DIR.is_dir()
