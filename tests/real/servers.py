@@ -20,7 +20,18 @@ from typing import Any
 from components.data_services import redis_server_arguments
 from tests.components.scripts.conftest import free_port
 
-POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+
+def newest_postgres_bin() -> Path:
+    """Debian and Ubuntu keep each major version's binaries apart; Debian 12 ships 15, Ubuntu 24.04 16."""
+    installed = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda path: int(path.parts[-3]))
+    if not installed:
+        raise RuntimeError(
+            "PostgreSQL is not installed: no /usr/lib/postgresql/<version>/bin/initdb (.ci/run installs it)"
+        )
+    return installed[-1].parent
+
+
+POSTGRES_BIN = newest_postgres_bin()
 
 
 def generated_password() -> str:
