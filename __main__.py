@@ -5,6 +5,7 @@ from dataclasses import replace
 import pulumi
 
 from components.backups import BackupArgs, Backups, PostgresSource, R2Storage, S3Storage
+from components.bootstrap import Logins
 from components.coolify import Coolify, CoolifyArgs
 from components.data_services import POSTGRES_HOST, DataServices, DataServicesArgs, PostgresOptions, RedisOptions
 from components.dns import Dns, DnsArgs
@@ -39,16 +40,19 @@ host = Host(
     ),
 )
 
+logins = Logins(
+    admin_user=config.server.admin_user,
+    admin_public_keys=[key.public_key for key in config.admin_ssh_keys],
+    deploy_public_key=host.deploy_public_key,
+)
 coolify = Coolify(
     "coolify",
     CoolifyArgs(
         server_id=host.server_id,
         host=host.ipv4_address,
         private_key=host.deploy_private_key,
-        deploy_public_key=host.deploy_public_key,
+        logins=logins,
         version=config.coolify.version,
-        admin_user=config.server.admin_user,
-        admin_public_keys=[key.public_key for key in config.admin_ssh_keys],
         root_username=config.coolify.admin_username,
         root_email=config.coolify.admin_email,
         restrict_direct_ports=config.coolify.close_direct_ports,
@@ -64,10 +68,8 @@ workers = (
             network_zone=NETWORK_ZONES[config.server.location],
             ssh_key_ids=host.ssh_key_ids,
             private_key=host.deploy_private_key,
-            deploy_public_key=host.deploy_public_key,
+            logins=logins,
             admin_cidrs=config.admin_cidrs,
-            admin_user=config.server.admin_user,
-            admin_public_keys=[key.public_key for key in config.admin_ssh_keys],
             main_server_id=host.server_id,
             main_ipv4=host.ipv4_address,
             main_ipv6_network=host.ipv6_network,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_command import local, remote
 
-from components.server_scripts import command_line, fingerprint, server_script
+from components.server_scripts import command_line, fingerprint, server_script, template_text
 
 ROOT_USER = "root"
 
@@ -32,6 +32,35 @@ class Target:
     @property
     def connection(self) -> remote.ConnectionArgs:
         return root_connection(self.host, self.private_key)
+
+
+@dataclass(frozen=True)
+class Logins:
+    """Who may log in to a hardened server: the admin user with the admin keys; root with those and the deploy key."""
+
+    admin_user: str
+    admin_public_keys: Sequence[str]
+    deploy_public_key: pulumi.Input[str]
+
+
+def harden_inputs(admin_user: str, admin_public_keys: Sequence[str], deploy_public_key: str) -> dict[str, str]:
+    return {
+        "ADMIN_USER": admin_user,
+        "ADMIN_KEYS": "".join(f"{key}\n" for key in admin_public_keys),
+        "ROOT_KEYS": "".join(f"{key.strip()}\n" for key in [*admin_public_keys, deploy_public_key]),
+        "SSHD_CONFIG": template_text("sshd-hardening.conf"),
+        "FAIL2BAN_JAIL": template_text("fail2ban-sshd.local"),
+        "AUTO_UPGRADES": template_text("20auto-upgrades"),
+    }
+
+
+def wait_and_harden(prefix: str, target: Target, logins: Logins) -> remote.Command:
+    """The first steps on every new server: wait until it answers SSH, then harden it."""
+    reachable = wait_for_ssh(f"{prefix}-wait-for-ssh", target)
+    inputs = pulumi.Output.from_input(logins.deploy_public_key).apply(
+        lambda deploy_key: harden_inputs(logins.admin_user, logins.admin_public_keys, deploy_key)
+    )
+    return remote_step(f"{prefix}-harden-host", target, "harden-host.sh", inputs, after=[reachable])
 
 
 def wait_for_ssh(name: str, target: Target) -> local.Command:

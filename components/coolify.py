@@ -3,23 +3,25 @@
 Children, each step waiting for the one before:
 1. `local.Command` wait-for-ssh: where `pulumi up` runs, until the new server answers SSH with the
    deploy key (through the system ssh, as the Docker provider will) and cloud-init has finished;
-2. `remote.Command` harden-host: sshd keys only, fail2ban, unattended upgrades, a sudo admin user;
+2. `remote.Command` harden-host: sshd keys only, fail2ban, unattended upgrades, a sudo admin user,
+   root's keys kept to the admin keys and the deploy key;
 3. `remote.Command` install-coolify: the pinned release, unattended, its first admin from a
    generated password (`RandomPassword`) that travels only as SSH environment;
-4. `remote.Command` wait-for-coolify: upgrade done, container healthy, health endpoint answering;
+4. `remote.Command` wait-for-coolify: upgrade done, the pinned version's container healthy, health
+   endpoint answering;
 5. `remote.Command` direct-ports: Coolify's 8000/6001/6002 on 127.0.0.1 or published, as configured.
 
 Every step runs again when the server is replaced, or when its script or inputs change (its
 trigger); an unchanged stack runs nothing. Deleting the component leaves Coolify installed.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_random as random
 
-from components.bootstrap import Target, remote_step, wait_for_ssh
+from components.bootstrap import Logins, Target, remote_step, wait_and_harden
 from components.server_scripts import template_text
 
 DASHBOARD_PORT = 8000
@@ -31,28 +33,13 @@ class CoolifyArgs:
     """The server's id: a replaced server gets the whole bootstrap again."""
     host: pulumi.Input[str]
     private_key: pulumi.Input[str]
-    """The deploy key (secret), authorized for root by Hetzner at creation."""
-    deploy_public_key: pulumi.Input[str]
-    """Its public half, kept authorized for root by the hardening."""
+    """The deploy key (secret), authorized for root by Hetzner at creation and then by the hardening."""
+    logins: Logins
     version: str
-    admin_user: str
-    """Non-root login with sudo that the hardening creates."""
-    admin_public_keys: Sequence[str]
     root_username: str
     root_email: str
     restrict_direct_ports: bool
     """Keep 8000/6001/6002 on 127.0.0.1 (the dashboard is reached by its domain or an SSH tunnel)."""
-
-
-def harden_inputs(admin_user: str, admin_public_keys: Sequence[str], deploy_public_key: str) -> dict[str, str]:
-    return {
-        "ADMIN_USER": admin_user,
-        "ADMIN_KEYS": "".join(f"{key}\n" for key in admin_public_keys),
-        "ROOT_KEYS": "".join(f"{key.strip()}\n" for key in [*admin_public_keys, deploy_public_key]),
-        "SSHD_CONFIG": template_text("sshd-hardening.conf"),
-        "FAIL2BAN_JAIL": template_text("fail2ban-sshd.local"),
-        "AUTO_UPGRADES": template_text("20auto-upgrades"),
-    }
 
 
 def install_inputs(version: str) -> dict[str, str]:
@@ -92,15 +79,7 @@ class Coolify(pulumi.ComponentResource):
             min_special=2,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        reachable = wait_for_ssh(f"{name}-wait-for-ssh", self._target)
-        hardened = self._step(
-            "harden-host",
-            "harden-host.sh",
-            pulumi.Output.from_input(args.deploy_public_key).apply(
-                lambda deploy_key: harden_inputs(args.admin_user, args.admin_public_keys, deploy_key)
-            ),
-            reachable,
-        )
+        hardened = wait_and_harden(name, self._target, args.logins)
         installed = self._step(
             "install-coolify",
             "install-coolify.sh",
@@ -125,7 +104,7 @@ class Coolify(pulumi.ComponentResource):
         self.admin_email = pulumi.Output.from_input(args.root_email)
         self.admin_password = pulumi.Output.secret(password.result)
         self.tunnel_command = pulumi.Output.concat(
-            f"ssh -N -L {DASHBOARD_PORT}:127.0.0.1:{DASHBOARD_PORT} {args.admin_user}@", args.host
+            f"ssh -N -L {DASHBOARD_PORT}:127.0.0.1:{DASHBOARD_PORT} {args.logins.admin_user}@", args.host
         )
         self.register_outputs({"adminEmail": self.admin_email, "tunnelCommand": self.tunnel_command})
 

@@ -102,11 +102,10 @@ def postgres_tunnel(admin_user: str, host: pulumi.Input[str], options: PostgresO
             f"ssh -N -L {POSTGRES_PORT}:127.0.0.1:{options.local_port} {admin_user}@", host,
             f"  # then: psql postgresql://{options.user}@127.0.0.1:{POSTGRES_PORT}/{options.database}",
         )  # fmt: skip
-    database = f"{options.user} {options.database}" if options else "postgres postgres"
     return pulumi.Output.concat(
         f"ssh -t {admin_user}@",
         host,
-        f" sudo docker exec -it {POSTGRES_HOST} psql -U {database.replace(' ', ' -d ', 1)}",
+        f" sudo docker exec -it {POSTGRES_HOST} psql -U {options.user} -d {options.database}",
     )
 
 

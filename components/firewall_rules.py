@@ -60,9 +60,9 @@ def worker_rules(
     Coolify and the load balancer reach workers over the private network, which Hetzner's firewall
     does not filter; these rules cover their public addresses, so that nothing else gets in.
     """
-    coolify = (*admin_cidrs, *coolify_sources)
+    ssh_sources = (*admin_cidrs, *coolify_sources)
     return [
-        FirewallRule("tcp", "22", coolify, "SSH from admin networks and the Coolify host"),
+        FirewallRule("tcp", "22", ssh_sources, "SSH from admin networks and the Coolify host"),
         FirewallRule("tcp", "80", tuple(balancer_sources), "HTTP from the load balancer"),
         FirewallRule("tcp", "443", tuple(balancer_sources), "HTTPS from the load balancer"),
         FirewallRule("icmp", None, ANYWHERE, "ICMP (ping, path MTU discovery)"),

@@ -142,10 +142,11 @@ class Host(pulumi.ComponentResource):
         )
         ipv4, ipv6 = self._primary_ip("ipv4"), self._primary_ip("ipv6")
         spec = replace(args.spec, labels={**args.spec.labels, FIREWALL_LABEL: args.spec.name})
+        self.ssh_key_ids = [key.id for key in ssh_keys]
         server = managed_server(
             f"{name}-server",
             spec,
-            ssh_key_ids=[key.id for key in ssh_keys],
+            ssh_key_ids=self.ssh_key_ids,
             firewall=firewall,
             parent=self,
             public_nets=[
@@ -156,7 +157,6 @@ class Host(pulumi.ComponentResource):
         )
 
         self.server_id = server.id
-        self.ssh_key_ids = [key.id for key in ssh_keys]
         self.ipv4_address = ipv4.ip_address
         self.ipv6_network = ipv6.ip_network
         # A v6 primary IP is a /64; the server answers on its first address.

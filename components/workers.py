@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 import pulumi
 import pulumi_hcloud as hcloud
 
-from components.bootstrap import Target, remote_step, wait_for_ssh
-from components.coolify import harden_inputs
+from components.bootstrap import Logins, Target, remote_step, wait_and_harden
 from components.firewall_rules import worker_rules
 from components.host import FIREWALL_LABEL, ServerSpec, label_firewall, managed_server
 
@@ -42,10 +41,8 @@ class WorkersArgs:
     network_zone: str
     ssh_key_ids: Sequence[pulumi.Input[str]]
     private_key: pulumi.Input[str]
-    deploy_public_key: pulumi.Input[str]
+    logins: Logins
     admin_cidrs: Sequence[str]
-    admin_user: str
-    admin_public_keys: Sequence[str]
     main_server_id: pulumi.Input[str]
     main_ipv4: pulumi.Input[str]
     main_ipv6_network: pulumi.Input[str]
@@ -111,9 +108,10 @@ class Workers(pulumi.ComponentResource):
             )
             for group in range((args.count + SPREAD_GROUP_SIZE - 1) // SPREAD_GROUP_SIZE)
         ]
+        self._main_server = Target(self, args.main_server_id, args.main_ipv4, args.private_key)
         coolify_key = remote_step(
             f"{name}-coolify-key",
-            Target(self, args.main_server_id, args.main_ipv4, args.private_key),
+            self._main_server,
             "read-coolify-key.sh",
             {},
             after=[args.coolify_ready],
@@ -197,16 +195,7 @@ class Workers(pulumi.ComponentResource):
         args = self._args
         worker = Target(self, server.id, server.ipv4_address, args.private_key)
         step = f"{self._name}-{index + 1}"
-        reachable = wait_for_ssh(f"{step}-wait-for-ssh", worker)
-        hardened = remote_step(
-            f"{step}-harden-host",
-            worker,
-            "harden-host.sh",
-            pulumi.Output.from_input(args.deploy_public_key).apply(
-                lambda deploy_key: harden_inputs(args.admin_user, args.admin_public_keys, deploy_key)
-            ),
-            after=[reachable],
-        )
+        hardened = wait_and_harden(step, worker, args.logins)
         authorized = remote_step(
             f"{step}-authorize-coolify",
             worker,
@@ -217,7 +206,7 @@ class Workers(pulumi.ComponentResource):
         if args.coolify_api_token is not None:
             remote_step(
                 f"{step}-register",
-                Target(self, args.main_server_id, args.main_ipv4, args.private_key),
+                self._main_server,
                 "register-worker.sh",
                 {"WORKER_NAME": f"{args.spec.name}-worker-{index + 1}", "WORKER_IP": self.private_ips[index]},
                 after=[authorized],

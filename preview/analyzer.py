@@ -219,18 +219,7 @@ def default_providers(recording: RecordedStack, config: Mapping[str, str]) -> li
                 urn=f"{prefix}::pulumi:providers:{package}::default",
                 type=f"pulumi:providers:{package}",
                 name="default",
-                parent="",
-                custom=True,
                 inputs=inputs,
-                protect=False,
-                ignore_changes=(),
-                dependencies=(),
-                property_dependencies={},
-                provider="",
-                retain_on_delete=False,
-                delete_before_replace=False,
-                additional_secret_outputs=(),
-                replace_on_changes=(),
             )
         )
     return providers

@@ -31,21 +31,23 @@ class ProgramError(Exception):
 
 @dataclass(frozen=True)
 class RecordedResource:
+    """One registration, as the engine received it; the defaults are those of a resource with no options."""
+
     urn: str
     type: str
     name: str
-    parent: str
-    custom: bool
-    inputs: dict[str, Any]
-    protect: bool
-    ignore_changes: tuple[str, ...]
-    dependencies: tuple[str, ...]
-    property_dependencies: dict[str, tuple[str, ...]]
-    provider: str
-    retain_on_delete: bool
-    delete_before_replace: bool
-    additional_secret_outputs: tuple[str, ...]
-    replace_on_changes: tuple[str, ...]
+    parent: str = ""
+    custom: bool = True
+    inputs: dict[str, Any] = field(default_factory=dict)
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    provider: str = ""
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    additional_secret_outputs: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -85,9 +85,7 @@ def test_in_preview_no_secret_is_in_clear(stack: str) -> None:
 
 
 def _resource(inputs: dict[str, Any]) -> RecordedResource:
-    return RecordedResource(
-        "urn:test", "test:index:Thing", "thing", "", True, inputs, False, (), (), {}, "", False, False, (), ()
-    )
+    return RecordedResource("urn:test", "test:index:Thing", "thing", inputs=inputs)
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ create_admin_user() {
 manage_root_keys() {
   local file="$ROOT/root/.ssh/authorized_keys" managed
   install -d -m 0700 "$(dirname "$file")"
-  touch "$file"
+  [[ -f "$file" ]] || install -m 0600 /dev/null "$file"
   # Keys are compared by type and material, whatever their comments.
   managed=$( {
     printf '%s\n' "$ROOT_KEYS"

@@ -8,7 +8,7 @@ from pulumi_policy import (
 )
 
 from .docker_containers import CONTAINER
-from .props import UNKNOWN, env_pairs, get
+from .props import UNKNOWN, env_pairs, get, string_list
 from .secret_inputs import secret_inputs
 from .secret_strength import DEFAULT_MIN_ENTROPY, DEFAULT_MIN_LENGTH, weakness
 
@@ -53,12 +53,7 @@ POLICY = ResourceValidationPolicy(
                 "default": DEFAULT_MIN_ENTROPY,
                 "description": "Least Shannon entropy per character of a secret.",
             },
-            "denylist": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Further words that must not be used as secrets (company or product names).",
-            },
+            "denylist": string_list([], "Further words that must not be used as secrets (company or product names)."),
         }
     ),
     validate=validate,

@@ -1,18 +1,13 @@
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from .hetzner_firewall import FIREWALL, describe, exposed_ports, inbound_rules
-from .props import DATA_PORTS, DATA_PORTS_SCHEMA, config_ports, get, public_sources
+from .hetzner_firewall import FIREWALL, report_openings
+from .props import DATA_PORTS, DATA_PORTS_SCHEMA, config_ports, public_sources
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != FIREWALL:
-        return
-    ports = config_ports(args.get_config(), "dataPorts", DATA_PORTS)
-    for index, rule in inbound_rules(args.props):
-        exposed = exposed_ports(rule, ports)
-        public = public_sources(get(rule, "sourceIps")) if exposed else []
-        if public:
-            report(f"{describe(index, rule, exposed, ports)} to public networks ({', '.join(public)}).", None)
+    if args.resource_type == FIREWALL:
+        ports = config_ports(args.get_config(), "dataPorts", DATA_PORTS)
+        report_openings(args.props, ports, public_sources, "public networks", report)
 
 
 POLICY = ResourceValidationPolicy(

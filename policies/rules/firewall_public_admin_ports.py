@@ -7,22 +7,16 @@ from pulumi_policy import (
     Severity,
 )
 
-from .hetzner_firewall import FIREWALL, describe, exposed_ports, inbound_rules
-from .props import config_ports, get, world_sources
+from .hetzner_firewall import FIREWALL, report_openings
+from .props import config_ports, port_list, world_sources
 
 ADMIN_PORTS = {22: "SSH", 8000: "Coolify dashboard", 6001: "Coolify realtime", 6002: "Coolify terminal"}
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != FIREWALL:
-        return
-    ports = config_ports(args.get_config(), "adminPorts", ADMIN_PORTS)
-    names = {port: ADMIN_PORTS.get(port, name) for port, name in ports.items()}
-    for index, rule in inbound_rules(args.props):
-        exposed = exposed_ports(rule, names)
-        world = world_sources(get(rule, "sourceIps")) if exposed else []
-        if world:
-            report(f"{describe(index, rule, exposed, names)} to the whole internet ({', '.join(world)}).", None)
+    if args.resource_type == FIREWALL:
+        ports = config_ports(args.get_config(), "adminPorts", ADMIN_PORTS)
+        report_openings(args.props, ports, world_sources, "the whole internet", report)
 
 
 POLICY = ResourceValidationPolicy(
@@ -32,14 +26,7 @@ POLICY = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(
-        properties={
-            "adminPorts": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 1, "maximum": 65535},
-                "default": sorted(ADMIN_PORTS),
-                "description": "Ports only administrators need.",
-            }
-        }
+        properties={"adminPorts": port_list(ADMIN_PORTS, "Ports only administrators need.")}
     ),
     validate=validate,
 )

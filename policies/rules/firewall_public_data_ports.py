@@ -1,18 +1,13 @@
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from .hetzner_firewall import FIREWALL, describe, exposed_ports, inbound_rules
-from .props import DATA_PORTS, DATA_PORTS_SCHEMA, config_ports, get, world_sources
+from .hetzner_firewall import FIREWALL, report_openings
+from .props import DATA_PORTS, DATA_PORTS_SCHEMA, config_ports, world_sources
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != FIREWALL:
-        return
-    ports = config_ports(args.get_config(), "dataPorts", DATA_PORTS)
-    for index, rule in inbound_rules(args.props):
-        exposed = exposed_ports(rule, ports)
-        world = world_sources(get(rule, "sourceIps")) if exposed else []
-        if world:
-            report(f"{describe(index, rule, exposed, ports)} to the whole internet ({', '.join(world)}).", None)
+    if args.resource_type == FIREWALL:
+        ports = config_ports(args.get_config(), "dataPorts", DATA_PORTS)
+        report_openings(args.props, ports, world_sources, "the whole internet", report)
 
 
 POLICY = ResourceValidationPolicy(

@@ -1,7 +1,9 @@
 """Reading Hetzner Cloud Firewall rules, shared by the firewall policies."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+from pulumi_policy import ReportViolation
 
 from .props import UNKNOWN, get, items, port_range
 
@@ -28,3 +30,18 @@ def describe(index: int, rule: Mapping[str, Any], ports: list[int], names: Mappi
     port = get(rule, "port") or "any"
     opened = ", ".join(f"{number} ({names[number]})" for number in ports)
     return f"inbound rule {index} ({get(rule, 'protocol')} {port}) opens {opened}"
+
+
+def report_openings(
+    props: Mapping[str, Any],
+    ports: Mapping[int, str],
+    sources_to_refuse: Callable[[Any], list[str]],
+    audience: str,
+    report: ReportViolation,
+) -> None:
+    """Report every inbound rule that lets one of `ports` in from sources `sources_to_refuse` picks out."""
+    for index, rule in inbound_rules(props):
+        exposed = exposed_ports(rule, ports)
+        refused = sources_to_refuse(get(rule, "sourceIps")) if exposed else []
+        if refused:
+            report(f"{describe(index, rule, exposed, ports)} to {audience} ({', '.join(refused)}).", None)

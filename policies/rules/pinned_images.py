@@ -8,7 +8,7 @@ from pulumi_policy import (
 )
 
 from .docker_containers import CONTAINER, REMOTE_IMAGE
-from .props import UNKNOWN, get
+from .props import UNKNOWN, get, string_list
 
 IMAGE_PROPERTY = {CONTAINER: "image", REMOTE_IMAGE: "name"}
 FLOATING_TAGS = ["latest", "stable", "edge", "main", "master", "nightly", "dev"]
@@ -44,14 +44,7 @@ POLICY = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=PolicyConfigSchema(
-        properties={
-            "floatingTags": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": FLOATING_TAGS,
-                "description": "Tags that move to new releases.",
-            }
-        }
+        properties={"floatingTags": string_list(FLOATING_TAGS, "Tags that move to new releases.")}
     ),
     validate=validate,
 )

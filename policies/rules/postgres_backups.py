@@ -12,7 +12,7 @@ from pulumi_policy import (
 )
 
 from .docker_containers import CONTAINER, image_family
-from .props import UNKNOWN, entries, items
+from .props import UNKNOWN, entries, items, string_list
 
 BUCKET_TYPES = ["cloudflare:index/r2Bucket:R2Bucket", "aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket"]
 # A backup job that writes to a bucket this stack does not create (Hetzner Object Storage, whose
@@ -80,14 +80,7 @@ POLICY = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(
-        properties={
-            "bucketTypes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": BUCKET_TYPES,
-                "description": "Resource types that create a backup bucket.",
-            }
-        }
+        properties={"bucketTypes": string_list(BUCKET_TYPES, "Resource types that create a backup bucket.")}
     ),
     validate=validate,
 )

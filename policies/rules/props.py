@@ -25,15 +25,24 @@ DATA_PORTS = {
     2376: "Docker API (TLS)",
 }
 
-DATA_PORTS_SCHEMA = PolicyConfigSchema(
-    properties={
-        "dataPorts": {
-            "type": "array",
-            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
-            "default": sorted(DATA_PORTS),
-            "description": "Ports that must never be reachable from the internet.",
-        }
+
+def string_list(default: Sequence[str], description: str) -> dict[str, Any]:
+    """A config property holding a list of strings, as a policy's config schema declares it."""
+    return {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
+
+
+def port_list(default: Mapping[int, str], description: str) -> dict[str, Any]:
+    """A config property holding a list of port numbers; `default` names the ports it lists."""
+    return {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "default": sorted(default),
+        "description": description,
     }
+
+
+DATA_PORTS_SCHEMA = PolicyConfigSchema(
+    properties={"dataPorts": port_list(DATA_PORTS, "Ports that must never be reachable from the internet.")}
 )
 
 
@@ -75,11 +84,11 @@ def entries(mapping: Mapping[str, Any] | None) -> Iterator[tuple[str, Any]]:
 
 
 def config_ports(config: Mapping[str, Any], key: str, default: Mapping[int, str]) -> dict[int, str]:
-    """Configured ports, named where we know the service."""
+    """The ports configured under `key` (else `default`), named where `default` knows the service."""
     ports = config.get(key)
     if ports is None:
         return dict(default)
-    return {int(port): DATA_PORTS.get(int(port), f"port {int(port)}") for port in ports}
+    return {int(port): default.get(int(port), f"port {int(port)}") for port in ports}
 
 
 def port_range(port: Any) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from .props import UNKNOWN, get
+from .props import UNKNOWN, get, string_list
 
 STATEFUL_TYPES = [
     "hcloud:index/server:Server",
@@ -43,14 +43,7 @@ POLICY = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(
-        properties={
-            "resourceTypes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": STATEFUL_TYPES,
-                "description": "Resource types that must be protected.",
-            }
-        }
+        properties={"resourceTypes": string_list(STATEFUL_TYPES, "Resource types that must be protected.")}
     ),
     validate=validate,
 )

@@ -37,25 +37,17 @@ class Resource:
             type=self.type,
             name=self.name,
             parent=STACK_URN,
-            custom=True,
             inputs=self.props,
             protect=self.protect,
-            ignore_changes=(),
             dependencies=tuple(urn for urns in self.property_dependencies.values() for urn in urns),
             property_dependencies=self.property_dependencies,
             provider=self.provider,
-            retain_on_delete=False,
-            delete_before_replace=False,
             additional_secret_outputs=self.additional_secret_outputs,
-            replace_on_changes=(),
         )
 
 
 def stack_of(*resources: Resource) -> RecordedStack:
-    root = RecordedResource(
-        STACK_URN, "pulumi:pulumi:Stack", "hetzner-coolify-production", "", False, {}, False, (), (), {}, "",
-        False, False, (), (),
-    )  # fmt: skip
+    root = RecordedResource(STACK_URN, "pulumi:pulumi:Stack", "hetzner-coolify-production", custom=False)
     return RecordedStack("hetzner-coolify", "production", (root, *(r.recorded() for r in resources)), ())
 
 
@@ -85,52 +77,41 @@ def settings(pack: PolicyPackProcess) -> Callable[[Mapping[str, Mapping[str, Any
     return build
 
 
-def _run(
-    pack: PolicyPackProcess,
-    *,
-    build: Callable[[Mapping[str, Mapping[str, Any]]], dict[str, PolicySetting]],
-    policy: str,
-    resources: tuple[Resource, ...],
-    config: Mapping[str, Any] | None,
-    whole_stack: bool,
-) -> list[Diagnostic]:
-    pack.configure(build({policy: config or {}}), "production", "hetzner-coolify")
-    messages = analyzer_resources(stack_of(*resources), {})
-    found = pack.analyze_stack(messages) if whole_stack else pack.analyze(messages)
-    return [item for item in found if item.policy == policy]
+Diagnose = Callable[..., list[Diagnostic]]
+
+
+def _diagnoser(pack: PolicyPackProcess, build: Any, *, whole_stack: bool) -> Diagnose:
+    """run(policy, *resources, config={...}) -> that policy's diagnostics, the pack configured with `config`."""
+
+    def run(policy: str, *resources: Resource, config: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+        pack.configure(build({policy: config or {}}), "production", "hetzner-coolify")
+        messages = analyzer_resources(stack_of(*resources), {})
+        found = pack.analyze_stack(messages) if whole_stack else pack.analyze(messages)
+        return [item for item in found if item.policy == policy]
+
+    return run
+
+
+def _texts(diagnose: Diagnose) -> Check:
+    def run(policy: str, *resources: Resource, config: Mapping[str, Any] | None = None) -> list[str]:
+        return [item.detail for item in diagnose(policy, *resources, config=config)]
+
+    return run
 
 
 @pytest.fixture(scope="session")
 def check(pack: PolicyPackProcess, settings: Any) -> Check:
     """check(policy, *resources, config={...}) -> the reported texts of that policy, through the pack."""
-
-    def run(policy: str, *resources: Resource, config: Mapping[str, Any] | None = None) -> list[str]:
-        return [
-            item.detail
-            for item in _run(pack, build=settings, policy=policy, resources=resources, config=config, whole_stack=False)
-        ]
-
-    return run
+    return _texts(_diagnoser(pack, settings, whole_stack=False))
 
 
 @pytest.fixture(scope="session")
 def check_stack(pack: PolicyPackProcess, settings: Any) -> Check:
     """check_stack(policy, *resources, config={...}) -> the texts the stack policy reports, through the pack."""
-
-    def run(policy: str, *resources: Resource, config: Mapping[str, Any] | None = None) -> list[str]:
-        return [
-            item.detail
-            for item in _run(pack, build=settings, policy=policy, resources=resources, config=config, whole_stack=True)
-        ]
-
-    return run
+    return _texts(_diagnoser(pack, settings, whole_stack=True))
 
 
 @pytest.fixture(scope="session")
-def diagnose(pack: PolicyPackProcess, settings: Any) -> Callable[..., list[Diagnostic]]:
+def diagnose(pack: PolicyPackProcess, settings: Any) -> Diagnose:
     """Like `check`, but the whole diagnostics (level, urn, message) of one policy."""
-
-    def run(policy: str, *resources: Resource, config: Mapping[str, Any] | None = None) -> list[Diagnostic]:
-        return _run(pack, build=settings, policy=policy, resources=resources, config=config, whole_stack=False)
-
-    return run
+    return _diagnoser(pack, settings, whole_stack=False)

@@ -11,9 +11,8 @@ Recorded = Callable[[str, str], RecordedStack]
 
 def node(name: str, kind: str, *after: str, provider: str = "") -> RecordedResource:
     return RecordedResource(
-        f"urn:{name}", kind, name, "", True, {}, False, (), tuple(f"urn:{dep}" for dep in after), {}, provider,
-        False, False, (), (),
-    )  # fmt: skip
+        f"urn:{name}", kind, name, dependencies=tuple(f"urn:{dep}" for dep in after), provider=provider
+    )
 
 
 SERVER, RECORD, KEY, ZONE = (

@@ -26,13 +26,6 @@ def resource(
         inputs=inputs or {},
         protect=protect,
         ignore_changes=ignore_changes,
-        dependencies=(),
-        property_dependencies={},
-        provider="",
-        retain_on_delete=False,
-        delete_before_replace=False,
-        additional_secret_outputs=(),
-        replace_on_changes=(),
     )
 
 
