@@ -17,6 +17,15 @@ from tests.conftest import PROJECT_DIR
 
 SCRIPTS_DIR = PROJECT_DIR / "components" / "scripts"
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+# sshd refuses to run, even for -t and -T, without its privilege separation directory; the ssh service
+# creates it when it starts (RuntimeDirectory=sshd), so a machine whose sshd never ran lacks it.
+PRIVILEGE_SEPARATION_DIR = Path("/run/sshd")
+
+
+def require_sshd() -> None:
+    if not Path(SSHD).exists():
+        pytest.fail("sshd is missing: install openssh-server (.ci/install-system-packages does)")
+    PRIVILEGE_SEPARATION_DIR.mkdir(mode=0o755, exist_ok=True)
 
 
 def free_port() -> int:
@@ -61,9 +70,7 @@ def _keygen(path: Path) -> None:
 
 @pytest.fixture
 def ssh_server(tmp_path: Path) -> Iterator[SshServer]:
-    if not Path(SSHD).exists():
-        pytest.fail("sshd is missing: install openssh-server (.ci/install-system-packages does)")
-    Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
+    require_sshd()
     _keygen(tmp_path / "host_key")
     _keygen(tmp_path / "client_key")
     (tmp_path / "authorized_keys").write_text((tmp_path / "client_key.pub").read_text())

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from components.templates import TEMPLATE_DIR
-from tests.components.scripts.conftest import SCRIPTS_DIR, SSHD, STUBS_DIR
+from tests.components.scripts.conftest import SCRIPTS_DIR, SSHD, STUBS_DIR, require_sshd
 from tests.conftest import PROJECT_DIR
 
 STOCK_SSHD_CONFIG = Path("/usr/share/openssh/sshd_config")
@@ -20,6 +20,7 @@ SHELL_SCRIPTS = sorted(
 @pytest.fixture
 def sshd_config(tmp_path: Path) -> Path:
     """Debian's stock sshd_config, its drop-ins in tmp_path: ours and the cloud image's own."""
+    require_sshd()
     drop_ins = tmp_path / "sshd_config.d"
     drop_ins.mkdir()
     shutil.copy(TEMPLATE_DIR / "sshd-hardening.conf", drop_ins / "10-hetzner-coolify.conf")
