@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         from preview.analyzer import PolicyPackError  # noqa: PLC0415
-        from preview.engine import PlanMocks, ProgramError, run_program  # noqa: PLC0415
+        from preview.engine import ProgramError, run_program  # noqa: PLC0415
+        from preview.mocks import PlanMocks  # noqa: PLC0415
         from preview.policy_config import PolicyConfigError  # noqa: PLC0415
         from preview.report import sections  # noqa: PLC0415
 

@@ -2,8 +2,7 @@
 
 The recording holds what the real engine would receive from the program: every resource with
 its inputs and options, every invoke, and the stack outputs. Mocks decide what the "cloud"
-answers: `PlanMocks` answers like `pulumi preview` of a new stack (ids and computed outputs
-unknown); tests bring mocks that answer like `pulumi up`.
+answers (preview/mocks.py).
 """
 
 import asyncio
@@ -11,7 +10,7 @@ import contextlib
 import runpy
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,8 @@ class RecordedResource:
     delete_before_replace: bool = False
     additional_secret_outputs: tuple[str, ...] = ()
     replace_on_changes: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    """Earlier URNs of the resource, resolved as the engine resolves alias specs."""
 
 
 @dataclass(frozen=True)
@@ -130,34 +131,20 @@ class RecordingMonitor(mocks.MockMonitor):
                 delete_before_replace=request.deleteBeforeReplace,
                 additional_secret_outputs=tuple(request.additionalSecretOutputs),
                 replace_on_changes=tuple(request.replaceOnChanges),
+                aliases=tuple(self._alias_urn(request, alias) for alias in request.aliases),
             )
         )
         return response
 
-
-def _offline_zone(args: Mapping[str, Any]) -> dict[str, Any]:
-    name = args["filter"]["name"]
-    # Invoke results use the provider's wire names (camelCase).
-    return {"zoneId": f"offline-zone-id-of-{name}", "id": f"offline-zone-id-of-{name}", "name": name}
-
-
-# Invokes read real data even during `pulumi preview`; offline they get clearly marked stand-ins.
-OFFLINE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    "cloudflare:index/getZone:getZone": _offline_zone,
-}
-
-
-class PlanMocks(pulumi.runtime.Mocks):
-    """Answers like `pulumi preview` of a new stack: inputs come back, ids and computed outputs are unknown."""
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return "", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        answer = OFFLINE_INVOKES.get(args.token)
-        if answer is None:
-            raise NotImplementedError(f"the offline preview has no stand-in for invoke {args.token}; add one")
-        return answer(args.args), []
+    def _alias_urn(self, request: Any, alias: Any) -> str:
+        """An alias spec completed from the resource itself, as the engine completes it."""
+        if alias.WhichOneof("alias") == "urn":
+            return str(alias.urn)
+        spec = alias.spec
+        parent = "" if spec.noParent else spec.parentUrn or request.parent
+        urn: str = self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+        stack, project, rest = urn.removeprefix("urn:pulumi:").split("::", 2)
+        return f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{rest}"
 
 
 def run_program(
@@ -166,16 +153,23 @@ def run_program(
     """Run `<program_dir>/__main__.py` for `stack` and return what it registered."""
     if str(program_dir) not in sys.path:
         sys.path.insert(0, str(program_dir))
+    return record(lambda: runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__"), stack, mock, preview)
+
+
+def record(
+    program: Callable[[], object], stack: StackSettings, mock: pulumi.runtime.Mocks, preview: bool = True
+) -> RecordedStack:
+    """Run `program` (a whole program, or a few components) for `stack` and return what it registered."""
     pulumi.runtime.set_all_config(dict(stack.config), list(stack.secret_keys))
     settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per run
     monitor = RecordingMonitor(mock)
     pulumi.runtime.set_mocks(mock, project=stack.project, stack=stack.stack, preview=preview, monitor=monitor)
 
-    def program() -> None:
-        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+    def run() -> None:
+        program()
 
     try:
-        _sync_await(run_pulumi_func(program))
+        _sync_await(run_pulumi_func(run))
     except pulumi.RunError as error:
         raise ProgramError(str(error)) from None
     root = settings.get_root_resource()

@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from preview.engine import PlanMocks, RecordedStack, run_program
+from preview.engine import RecordedStack, run_program
+from preview.mocks import ApplyMocks, PlanMocks
 from preview.stack_files import StackSettings, read_stack
-from tests.fake_cloud import ApplyMocks
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACKS = ("staging", "production")

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from preview.engine import PlanMocks, RecordedResource, RecordedStack
+from preview.engine import RecordedResource, RecordedStack
+from preview.mocks import ApplyMocks, PlanMocks
 from preview.values import UNKNOWN, Secret, walk
 from tests.conftest import STACKS, record
-from tests.fake_cloud import ApplyMocks
 
 SECRET_NAME = re.compile(
     r"(?i)(password|passwd|pwd|secret|token|private_?key|api_?key|credential|passphrase|requirepass)"

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from preview.engine import RecordedStack
+from preview.mocks import ApplyMocks
 from preview.values import Secret
 from tests.conftest import STACKS, record
-from tests.fake_cloud import ApplyMocks
 
 Recorded = Callable[[str, str], RecordedStack]
 ACCOUNT = "0123456789abcdef0123456789abcdef"

@@ -9,9 +9,9 @@ import pytest
 
 from components import server_scripts
 from preview.engine import RecordedResource, RecordedStack
+from preview.mocks import ApplyMocks
 from preview.values import Secret, walk
 from tests.conftest import STACKS, record
-from tests.fake_cloud import ApplyMocks
 
 Recorded = Callable[[str, str], RecordedStack]
 STEPS = ["coolify-wait-for-ssh", "coolify-harden-host", "coolify-install-coolify", "coolify-wait-for-coolify",

@@ -9,9 +9,9 @@ import pytest
 
 from components.data_services import PGDATA
 from preview.engine import RecordedResource, RecordedStack
+from preview.mocks import ApplyMocks
 from preview.values import UNKNOWN, Secret
 from tests.conftest import STACKS, record
-from tests.fake_cloud import ApplyMocks
 
 Recorded = Callable[[str, str], RecordedStack]
 CONTAINERS = ("data-postgres", "data-redis")

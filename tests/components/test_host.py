@@ -5,9 +5,9 @@ from collections.abc import Callable
 import pytest
 
 from preview.engine import RecordedStack
+from preview.mocks import FAKE_DEPLOY_PUBLIC_KEY
 from preview.values import Secret
 from tests.conftest import STACKS, record
-from tests.fake_cloud import FAKE_DEPLOY_PUBLIC_KEY
 
 Recorded = Callable[[str, str], RecordedStack]
 

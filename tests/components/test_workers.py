@@ -6,8 +6,8 @@ import pytest
 
 from components.workers import LOAD_BALANCER_IP, MAIN_SERVER_IP, worker_ip
 from preview.engine import RecordedStack
+from preview.mocks import FAKE_COOLIFY_PUBLIC_KEY
 from tests.conftest import record
-from tests.fake_cloud import FAKE_COOLIFY_PUBLIC_KEY
 
 SERVER = "hcloud:index/server:Server"
 

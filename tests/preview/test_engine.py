@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
-from preview.engine import PlanMocks, ProgramError, run_program
+from preview.engine import ProgramError, run_program
+from preview.mocks import PlanMocks
 from preview.values import UNKNOWN
 from tests.conftest import PROJECT_DIR, stack_settings
 

@@ -1,9 +1,15 @@
-"""Mocks that answer like `pulumi up` did: realistic ids, addresses, keys and generated secrets."""
+"""What the "cloud" answers a program run under the recording engine.
+
+`PlanMocks` answers like `pulumi preview` of a new stack: inputs come back, ids and computed outputs
+are unknown. `ApplyMocks` answers like `pulumi up` did: ids, addresses, keys and generated secrets of
+the shapes the providers return. Its values derive from each resource's name, so two runs of the same
+program get the same answers and recordings can be compared.
+"""
 
 import hashlib
-import itertools
-import secrets
+import random
 import string
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -13,31 +19,62 @@ FAKE_COOLIFY_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICoolifyRootKeyOn
 FAKE_PRIVATE_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\nfake key material for tests\n-----END OPENSSH PRIVATE KEY-----\n"
 )
+FAKE_ZONE_ID = "0123456789abcdef0123456789abcdef"
 
 
-def _password(inputs: dict[str, Any]) -> str:
+def _offline_zone(args: Mapping[str, Any]) -> dict[str, Any]:
+    name = args["filter"]["name"]
+    # Invoke results use the provider's wire names (camelCase).
+    return {"zoneId": f"offline-zone-id-of-{name}", "id": f"offline-zone-id-of-{name}", "name": name}
+
+
+# Invokes read real data even during `pulumi preview`; offline they get clearly marked stand-ins.
+OFFLINE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "cloudflare:index/getZone:getZone": _offline_zone,
+}
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Answers like `pulumi preview` of a new stack: inputs come back, ids and computed outputs are unknown."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return "", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        answer = OFFLINE_INVOKES.get(args.token)
+        if answer is None:
+            raise NotImplementedError(f"the offline preview has no stand-in for invoke {args.token}; add one")
+        return answer(args.args), []
+
+
+def _number(name: str, below: int) -> int:
+    """A number in [0, below) that only depends on `name`."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % below
+
+
+def _password(name: str, inputs: Mapping[str, Any]) -> str:
     """Like pulumi-random: letters and digits, plus specials unless `special` is false."""
     specials = "" if inputs.get("special") is False else inputs.get("overrideSpecial", "!@#$%&*()-_=+[]{}<>:?")
     alphabet = string.ascii_letters + string.digits + specials
     length = int(inputs["length"])
-    required = [secrets.choice(specials) for _ in range(int(inputs.get("minSpecial", 0)))] if specials else []
-    return "".join(required + [secrets.choice(alphabet) for _ in range(length - len(required))])
+    chooser = random.Random(name)  # a stand-in, reproducible on purpose
+    required = [chooser.choice(specials) for _ in range(int(inputs.get("minSpecial", 0)))] if specials else []
+    return "".join(required + [chooser.choice(alphabet) for _ in range(length - len(required))])
 
 
 class ApplyMocks(pulumi.runtime.Mocks):
     """Per-type outputs as the providers return them after creation (wire names, camelCase)."""
 
     def __init__(self) -> None:
-        self._numbers = itertools.count(1)
         self.generated: dict[str, str] = {}
-        """Resource name -> the secret it generated (passwords, private keys)."""
+        """Resource name -> the secret it generated (passwords, private keys, tokens)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        number = next(self._numbers)
         state = dict(args.inputs)
+        number = _number(args.name, 250) + 1
         resource_id = f"{args.name}-id"
         if args.typ.startswith("hcloud:"):
-            resource_id = str(1000 + number)  # hcloud ids are integers on the wire
+            resource_id = str(1_000_000 + _number(args.name, 10**9))  # hcloud ids are integers on the wire
         if args.typ == "hcloud:index/primaryIp:PrimaryIp":
             # Public addresses from Hetzner's ranges: documentation ranges would not be globally routed.
             if args.inputs["type"] == "ipv4":
@@ -51,16 +88,16 @@ class ApplyMocks(pulumi.runtime.Mocks):
             state.update(publicKeyOpenssh=FAKE_DEPLOY_PUBLIC_KEY, privateKeyOpenssh=FAKE_PRIVATE_KEY)
             self.generated[args.name] = FAKE_PRIVATE_KEY
         elif args.typ == "random:index/randomPassword:RandomPassword":
-            state["result"] = _password(args.inputs)
+            state["result"] = _password(args.name, args.inputs)
             self.generated[args.name] = state["result"]
         elif args.typ in ("command:remote:Command", "command:local:Command"):
             # What the scripts print; only reading Coolify's key prints something the stack uses.
             state.update(stdout=FAKE_COOLIFY_PUBLIC_KEY + "\n" if args.name.endswith("-coolify-key") else "", stderr="")
         elif args.typ == "hcloud:index/loadBalancer:LoadBalancer":
-            state.update(ipv4=f"49.12.1.{number % 250}", ipv6=f"2a01:4f8:c0c:1{number:x}::1")
+            state.update(ipv4=f"49.12.1.{number}", ipv6=f"2a01:4f8:c0c:1{number:x}::1")
         elif args.typ == "cloudflare:index/accountToken:AccountToken":
-            resource_id = secrets.token_hex(16)
-            state["value"] = secrets.token_urlsafe(30)
+            digest = hashlib.sha256(f"token of {args.name}".encode()).hexdigest()
+            resource_id, state["value"] = digest[:32], f"{digest[32:]}-fake-token-value"
             self.generated[args.name] = state["value"]
         elif args.typ == "cloudflare:index/dnsRecord:DnsRecord":
             resource_id = hashlib.sha256(args.name.encode()).hexdigest()[:32]
@@ -68,5 +105,5 @@ class ApplyMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "cloudflare:index/getZone:getZone":
-            return {"zoneId": "0123456789abcdef0123456789abcdef", "name": args.args["filter"]["name"]}, []
+            return {"zoneId": FAKE_ZONE_ID, "name": args.args["filter"]["name"]}, []
         raise NotImplementedError(args.token)
