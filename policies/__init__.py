@@ -1,1 +1,1 @@
-"""The CrossGuard policy pack. `__main__.py` builds the pack; the rules live in `rules/`."""
+"""The CrossGuard policy pack: `__main__.py` builds it from `guardrails/`, one policy per module of its `rules/`."""

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from policies.rules import ALL_POLICIES
+from policies.guardrails import POLICIES
 from preview.policy_config import PolicyDefaults, resolve
 from stack_config import StackConfig
 from tests.conftest import PROJECT_DIR, record
@@ -63,7 +63,7 @@ def test_every_policy_and_its_levels_per_stack_are_documented() -> None:
             policy.enforcement_level.value if policy.enforcement_level else "advisory",
             dict(policy.config_schema.properties) if policy.config_schema else {},
         )
-        for policy in ALL_POLICIES
+        for policy in POLICIES
     }
     rows = {
         cells[1].strip("` "): [cell.strip() for cell in cells[3:5]]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from policies.rules import ALL_POLICIES
+from policies.guardrails import POLICIES
 from preview.analyzer import PolicyPackProcess, analyzer_resources
 from preview.engine import RecordedStack
 from preview.policy_config import resolve
@@ -30,6 +30,14 @@ def test_every_policy_is_named_described_and_levelled(pack: PolicyPackProcess) -
         assert NAME.match(policy.name) and any(verb in policy.name for verb in VERBS), policy.name
         assert policy.description[0].isupper() and policy.description.endswith("."), policy.name
         assert policy.severity != 0, f"{policy.name} has no severity"
+
+
+def test_each_policy_is_the_module_named_after_it_with_a_test_file_of_its_own() -> None:
+    rules = PACK_DIR / "guardrails" / "rules"
+    modules = sorted(path.stem for path in rules.glob("*.py") if path.stem != "__init__")
+    assert modules == sorted(policy.name.replace("-", "_") for policy in POLICIES)
+    tests = Path(__file__).parent / "guardrails" / "rules"
+    assert [module for module in modules if not (tests / f"test_{module}.py").is_file()] == []
 
 
 def test_default_levels_are_strict(pack: PolicyPackProcess) -> None:
@@ -113,7 +121,7 @@ def test_the_insecure_example_is_refused_by_every_policy() -> None:
     )
     assert result.returncode == 1
     refused = set(re.findall(r"- \[mandatory\]  (\S+)", result.stdout))
-    assert refused == {policy.name for policy in ALL_POLICIES}
+    assert refused == {policy.name for policy in POLICIES}
     assert "14 policies checked: 20 mandatory and 0 advisory violations" in result.stdout
 
 

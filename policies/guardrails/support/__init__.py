@@ -1,0 +1,1 @@
+"""What several policies share: reading properties as the engine sends them, firewalls, containers, secrets."""
