@@ -15,9 +15,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.bootstrap import Target, remote_step
+from components.data_services import PostgresService
+from components.host import Host
+from components.naming import Naming
+from components.remote_steps import remote_step
 from components.server_scripts import server_script, template_text
 from components.templates import render_template
+from stack_config.backups import BackupSettings, R2StorageSettings, S3Credentials
+from stack_config.protection import ProtectionSettings
 
 # Cloudflare permission groups "Workers R2 Storage Bucket Item Write" and "... Item Read".
 R2_OBJECT_WRITE = "2efd5506f9c8494dacb1fa10a3e7d5b6"
@@ -25,46 +30,19 @@ R2_OBJECT_READ = "6a018a9f2fc74eb6b293b0c548f38b39"
 
 
 @dataclass(frozen=True)
-class R2Storage:
-    account_id: str
-    jurisdiction: str
-    location: str | None
-
-
-@dataclass(frozen=True)
-class S3Storage:
-    endpoint: str
-    bucket: str
-    region: str
-    access_key_id: pulumi.Input[str]
-    secret_access_key: pulumi.Input[str]
-
-
-@dataclass(frozen=True)
-class PostgresSource:
-    container: str
-    user: str
-    database: str
-
-
-@dataclass(frozen=True)
 class BackupArgs:
-    name: str
-    """Names the bucket (r2) and the object prefix of this environment's backups."""
-    storage: R2Storage | S3Storage
-    schedule: str
-    age_recipient: str
-    keep_daily: int
-    keep_weekly: int
-    keep_monthly: int
-    ping_url: str | None
-    postgres: PostgresSource | None
-    server_id: pulumi.Input[str]
-    host: pulumi.Input[str]
-    private_key: pulumi.Input[str]
+    settings: BackupSettings
+    s3_credentials: S3Credentials | None
+    """The bucket's keys when the storage is s3 (the r2 storage makes its own)."""
+    postgres: PostgresService | None
+    """The database to dump, if the stack runs one; the job is installed once it runs."""
+    host: Host
+    """The server the job runs on."""
+    protection: ProtectionSettings
+    naming: Naming
+    """Names the bucket (r2) and the object prefix of this stack's backups."""
     after: Sequence[pulumi.Resource]
-    """What must run before the job is installed (the database, Coolify)."""
-    protect: bool
+    """What must run before the job is installed (Coolify, whose data it backs up too)."""
 
 
 def r2_endpoint(account_id: str, jurisdiction: str) -> str:
@@ -80,34 +58,50 @@ def environment_file(settings: dict[str, str]) -> str:
     return "".join(f'{key}="{value}"\n' for key, value in settings.items())
 
 
-def job_settings(args: BackupArgs, endpoint: str, bucket: str, provider: str, region: str) -> dict[str, str]:
-    settings = {
-        "BACKUP_S3_ENDPOINT": endpoint,
-        "BACKUP_S3_BUCKET": bucket,
-        "BACKUP_S3_REGION": region,
-        "BACKUP_S3_PROVIDER": provider,
-        "BACKUP_PREFIX": args.name,
-        "BACKUP_AGE_RECIPIENT": args.age_recipient,
-        "BACKUP_KEEP_DAILY": str(args.keep_daily),
-        "BACKUP_KEEP_WEEKLY": str(args.keep_weekly),
-        "BACKUP_KEEP_MONTHLY": str(args.keep_monthly),
-        "BACKUP_PING_URL": args.ping_url or "",
+@dataclass(frozen=True)
+class Bucket:
+    """Where the job writes: an S3 endpoint and bucket, and how rclone should speak to it."""
+
+    endpoint: str
+    name: str
+    provider: str
+    """rclone's name for the S3 implementation: Cloudflare, or Other."""
+    region: str
+
+
+@dataclass(frozen=True)
+class DatabaseDump:
+    """Which database the job dumps: the container it runs in, its owner and its name."""
+
+    container: str
+    user: str
+    database: str
+
+
+def job_settings(settings: BackupSettings, prefix: str, bucket: Bucket, dump: DatabaseDump | None) -> dict[str, str]:
+    values = {
+        "BACKUP_S3_ENDPOINT": bucket.endpoint,
+        "BACKUP_S3_BUCKET": bucket.name,
+        "BACKUP_S3_REGION": bucket.region,
+        "BACKUP_S3_PROVIDER": bucket.provider,
+        "BACKUP_PREFIX": prefix,
+        "BACKUP_AGE_RECIPIENT": settings.age_recipient,
+        "BACKUP_KEEP_DAILY": str(settings.retention.daily),
+        "BACKUP_KEEP_WEEKLY": str(settings.retention.weekly),
+        "BACKUP_KEEP_MONTHLY": str(settings.retention.monthly),
+        "BACKUP_PING_URL": settings.ping_url or "",
     }
-    if args.postgres:
-        settings |= {
-            "POSTGRES_CONTAINER": args.postgres.container,
-            "POSTGRES_USER": args.postgres.user,
-            "POSTGRES_DB": args.postgres.database,
-        }
-    return settings
+    if dump:
+        values |= {"POSTGRES_CONTAINER": dump.container, "POSTGRES_USER": dump.user, "POSTGRES_DB": dump.database}
+    return values
 
 
-def job_inputs(args: BackupArgs, settings: dict[str, str]) -> dict[str, str]:
+def job_inputs(schedule: str, values: dict[str, str]) -> dict[str, str]:
     return {
         "BACKUP_SCRIPT": server_script("backup.sh").text,
-        "BACKUP_ENV": environment_file(settings),
+        "BACKUP_ENV": environment_file(values),
         "BACKUP_SERVICE": template_text("hetzner-coolify-backup.service"),
-        "BACKUP_TIMER": render_template("hetzner-coolify-backup.timer", {"schedule": args.schedule}),
+        "BACKUP_TIMER": render_template("hetzner-coolify-backup.timer", {"schedule": schedule}),
     }
 
 
@@ -121,26 +115,35 @@ class Backups(pulumi.ComponentResource):
     def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hetzner-coolify:backups:Backups", name, None, opts)
         self._name = name
-        self.prefix = args.name
-        if isinstance(args.storage, R2Storage):
-            self._r2(args, args.storage)
+        self.prefix = args.naming.prefix
+        storage = args.settings.storage
+        if isinstance(storage, R2StorageSettings):
+            self._r2(args, storage)
             provider, region = "Cloudflare", "auto"
         else:
-            self.endpoint = args.storage.endpoint
-            self.bucket = pulumi.Output.from_input(args.storage.bucket)
-            self.access_key_id = pulumi.Output.secret(args.storage.access_key_id)
-            self.secret_access_key = pulumi.Output.secret(args.storage.secret_access_key)
-            provider, region = "Other", args.storage.region
+            if args.s3_credentials is None:
+                raise ValueError("s3 backup storage needs its keys (backupS3AccessKeyId, backupS3SecretAccessKey)")
+            self.endpoint = storage.endpoint
+            self.bucket = pulumi.Output.from_input(storage.bucket)
+            self.access_key_id = pulumi.Output.secret(args.s3_credentials.access_key_id.get_secret_value())
+            self.secret_access_key = pulumi.Output.secret(args.s3_credentials.secret_access_key.get_secret_value())
+            provider, region = "Other", storage.region
 
+        postgres = args.postgres
+        dump = DatabaseDump(postgres.container_name, postgres.user, postgres.database) if postgres else None
         inputs = self.bucket.apply(
-            lambda bucket: job_inputs(args, job_settings(args, self.endpoint, bucket, provider, region))
+            lambda name: job_inputs(
+                args.settings.schedule,
+                job_settings(args.settings, self.prefix, Bucket(self.endpoint, name, provider, region), dump),
+            )
         )
         remote_step(
             f"{name}-install-job",
-            Target(self, args.server_id, args.host, args.private_key),
+            args.host.access,
             "install-backup.sh",
             inputs,
-            after=args.after,
+            parent=self,
+            after=[*args.after, *([postgres.container] if postgres else [])],
             secrets={
                 "BACKUP_S3_ACCESS_KEY_ID": self.access_key_id,
                 "BACKUP_S3_SECRET_ACCESS_KEY": self.secret_access_key,
@@ -148,20 +151,21 @@ class Backups(pulumi.ComponentResource):
         )
         self.register_outputs({"endpoint": self.endpoint, "bucket": self.bucket, "prefix": self.prefix})
 
-    def _r2(self, args: BackupArgs, storage: R2Storage) -> None:
+    def _r2(self, args: BackupArgs, storage: R2StorageSettings) -> None:
+        protect = args.protection.protect
         bucket = cloudflare.R2Bucket(
             f"{self._name}-bucket",
             account_id=storage.account_id,
-            name=f"{args.name}-backups",
+            name=f"{args.naming.prefix}-backups",
             jurisdiction=storage.jurisdiction,
             location=storage.location,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
         )
         # Object read and write on this one bucket: the server can neither see nor touch anything else.
         token = cloudflare.AccountToken(
             f"{self._name}-token",
             account_id=storage.account_id,
-            name=f"{args.name}-backups",
+            name=f"{args.naming.prefix}-backups",
             policies=[
                 cloudflare.AccountTokenPolicyArgs(
                     effect="allow",

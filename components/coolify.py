@@ -1,54 +1,44 @@
-"""Coolify on the host, installed and hardened over SSH the way a careful operator would.
+"""Coolify on the main server, installed over SSH the way a careful operator would, once the server is hardened.
 
 Children, each step waiting for the one before:
-1. `local.Command` wait-for-ssh: where `pulumi up` runs, until the new server answers SSH with the
-   deploy key (through the system ssh, as the Docker provider will) and cloud-init has finished;
-2. `remote.Command` harden-host: sshd keys only, fail2ban, unattended upgrades, a sudo admin user,
-   root's keys kept to the admin keys and the deploy key;
-3. `remote.Command` install-coolify: the pinned release, unattended, its first admin from a
+1. `remote.Command` install-coolify: the pinned release, unattended, its first admin from a
    generated password (`RandomPassword`) that travels only as SSH environment;
-4. `remote.Command` wait-for-coolify: upgrade done, the pinned version's container healthy, health
+2. `remote.Command` wait-for-coolify: upgrade done, the pinned version's container healthy, health
    endpoint answering;
-5. `remote.Command` direct-ports: Coolify's 8000/6001/6002 on 127.0.0.1 or published, as configured.
+3. `remote.Command` direct-ports: Coolify's 8000/6001/6002 on 127.0.0.1 or published, as configured.
 
 Every step runs again when the server is replaced, or when its script or inputs change (its
 trigger); an unchanged stack runs nothing. Deleting the component leaves Coolify installed.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_random as random
 
-from components.bootstrap import Logins, Target, remote_step, wait_and_harden
+from components.host import Host
+from components.remote_steps import remote_step
 from components.server_scripts import template_text
+from stack_config.coolify import CoolifySettings
 
 DASHBOARD_PORT = 8000
 
 
 @dataclass(frozen=True)
 class CoolifyArgs:
-    server_id: pulumi.Input[str]
-    """The server's id: a replaced server gets the whole bootstrap again."""
-    host: pulumi.Input[str]
-    private_key: pulumi.Input[str]
-    """The deploy key (secret), authorized for root by Hetzner at creation and then by the hardening."""
-    logins: Logins
-    version: str
-    root_username: str
-    root_email: str
-    restrict_direct_ports: bool
-    """Keep 8000/6001/6002 on 127.0.0.1 (the dashboard is reached by its domain or an SSH tunnel)."""
+    settings: CoolifySettings
+    host: Host
+    """The server Coolify runs on; the installation starts once it is hardened."""
 
 
 def install_inputs(version: str) -> dict[str, str]:
     return {"COOLIFY_VERSION": version}
 
 
-def direct_ports_inputs(restricted: bool, version: str) -> dict[str, str]:
+def direct_ports_inputs(close_direct_ports: bool, version: str) -> dict[str, str]:
     return {
-        "DIRECT_PORTS": "loopback" if restricted else "public",
+        "DIRECT_PORTS": "loopback" if close_direct_ports else "public",
         "COMPOSE_OVERRIDE": template_text("coolify-direct-ports.yml"),
         "COOLIFY_VERSION": version,
     }
@@ -64,8 +54,8 @@ class Coolify(pulumi.ComponentResource):
     def __init__(self, name: str, args: CoolifyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hetzner-coolify:coolify:Coolify", name, None, opts)
         self._name = name
-        self._args = args
-        self._target = Target(self, args.server_id, args.host, args.private_key)
+        self._server = args.host.access
+        settings = args.settings
 
         password = random.RandomPassword(
             f"{name}-admin-password",
@@ -79,32 +69,32 @@ class Coolify(pulumi.ComponentResource):
             min_special=2,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        hardened = wait_and_harden(name, self._target, args.logins)
         installed = self._step(
             "install-coolify",
             "install-coolify.sh",
-            install_inputs(args.version),
-            hardened,
+            install_inputs(settings.version),
+            [args.host.hardened],
             secrets={
-                "ROOT_USERNAME": args.root_username,
-                "ROOT_USER_EMAIL": args.root_email,
+                "ROOT_USERNAME": settings.admin_username,
+                "ROOT_USER_EMAIL": settings.admin_email,
                 # RandomPassword marks its result secret; say so here too, where it leaves for the server.
                 "ROOT_USER_PASSWORD": pulumi.Output.secret(password.result),
             },
         )
         # Waits for the version asked for, so a version bump runs it again and it outlasts the old container.
-        running = self._step("wait-for-coolify", "wait-for-coolify.sh", install_inputs(args.version), installed)
+        running = self._step("wait-for-coolify", "wait-for-coolify.sh", install_inputs(settings.version), [installed])
         self.ready = self._step(
             "direct-ports",
             "restrict-direct-ports.sh",
-            direct_ports_inputs(args.restrict_direct_ports, args.version),
-            running,
+            direct_ports_inputs(settings.close_direct_ports, settings.version),
+            [running],
         )
 
-        self.admin_email = pulumi.Output.from_input(args.root_email)
+        self.admin_email = pulumi.Output.from_input(settings.admin_email)
         self.admin_password = pulumi.Output.secret(password.result)
         self.tunnel_command = pulumi.Output.concat(
-            f"ssh -N -L {DASHBOARD_PORT}:127.0.0.1:{DASHBOARD_PORT} {args.logins.admin_user}@", args.host
+            f"ssh -N -L {DASHBOARD_PORT}:127.0.0.1:{DASHBOARD_PORT} {args.host.logins.admin_user}@",
+            args.host.ipv4_address,
         )
         self.register_outputs({"adminEmail": self.admin_email, "tunnelCommand": self.tunnel_command})
 
@@ -112,8 +102,10 @@ class Coolify(pulumi.ComponentResource):
         self,
         step: str,
         script_name: str,
-        inputs: Mapping[str, str] | pulumi.Output[dict[str, str]],
-        after: pulumi.Resource,
+        inputs: Mapping[str, str],
+        after: Sequence[pulumi.Resource],
         secrets: Mapping[str, pulumi.Input[str]] | None = None,
     ) -> pulumi.Resource:
-        return remote_step(f"{self._name}-{step}", self._target, script_name, inputs, after=[after], secrets=secrets)
+        return remote_step(
+            f"{self._name}-{step}", self._server, script_name, inputs, parent=self, after=after, secrets=secrets
+        )

@@ -5,52 +5,33 @@ allow only Let's Encrypt, which is where Coolify's proxy gets its certificates. 
 there are no children: names fall back to `<ipv4>.sslip.io`, which resolves to the address itself.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from components.naming import Naming
+from components.server import PublicAddresses
+from stack_config.dns import APEX, WILDCARD, DnsSettings, record_name
+
 LETS_ENCRYPT_CAA = "letsencrypt.org"
 SSLIP_SUFFIX = "sslip.io"
-APEX = "@"
-
-
-class RecordOptions(Protocol):
-    @property
-    def ttl(self) -> int: ...
-
-    @property
-    def proxied(self) -> bool: ...
 
 
 @dataclass(frozen=True)
 class DnsArgs:
+    settings: DnsSettings
     domain: str | None
     """The Cloudflare zone's name; None falls back to sslip.io names and creates nothing."""
-    zone_id: str | None
-    """Known zone id; None looks the zone up by name."""
-    namespace: str
-    """Labels between every record and the domain ('' for the zone apex, e.g. 'staging')."""
-    records: Mapping[str, RecordOptions]
-    """Label ('@' for the name space itself, '*' for the wildcard) -> TTL and proxied."""
-    dashboard_label: str
-    caa: bool
-    ipv4_address: pulumi.Input[str]
-    ipv6_address: pulumi.Input[str]
-    comment: str
-    app_ipv4_address: pulumi.Input[str] | None = None
-    """Where app names point instead (a load balancer in front of workers); the dashboard stays on the host."""
-    app_ipv6_address: pulumi.Input[str] | None = None
-
-
-def record_name(label: str, base: str) -> str:
-    return base if label == APEX else f"{label}.{base}"
+    host: PublicAddresses
+    """The main server: the dashboard's name, and every name when `apps` is None."""
+    apps: PublicAddresses | None
+    """Where app names point instead (a load balancer in front of workers)."""
+    naming: Naming
 
 
 def _slug(label: str) -> str:
-    return {"@": "apex", "*": "wildcard"}.get(label, label)
+    return {APEX: "apex", WILDCARD: "wildcard"}.get(label, label)
 
 
 class Dns(pulumi.ComponentResource):
@@ -61,35 +42,36 @@ class Dns(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hetzner-coolify:dns:Dns", name, None, opts)
+        settings = args.settings
         if args.domain is None:
-            base: pulumi.Output[str] = pulumi.Output.from_input(args.ipv4_address).apply(
+            base: pulumi.Output[str] = pulumi.Output.from_input(args.host.ipv4).apply(
                 lambda address: f"{address}.{SSLIP_SUFFIX}"
             )
         else:
-            base = pulumi.Output.from_input(".".join(part for part in (args.namespace, args.domain) if part))
+            base = pulumi.Output.from_input(settings.base_name(args.domain))
             self._create_records(name, args, args.domain)
 
         self.base_name = base
-        self.hostnames = base.apply(lambda value: {label: record_name(label, value) for label in args.records})
-        self.dashboard_hostname = base.apply(lambda value: record_name(args.dashboard_label, value))
+        labels = settings.labels()
+        self.hostnames = base.apply(lambda value: {label: record_name(label, value) for label in labels})
+        self.dashboard_hostname = base.apply(lambda value: record_name(settings.dashboard, value))
         self.dashboard_url = pulumi.Output.concat("https://", self.dashboard_hostname)
         self.register_outputs({"hostnames": self.hostnames, "dashboardHostname": self.dashboard_hostname})
 
     def _create_records(self, name: str, args: DnsArgs, domain: str) -> None:
+        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         zone_id: pulumi.Input[str] = (
-            args.zone_id
+            settings.zone_id
             or cloudflare.get_zone_output(
                 filter=cloudflare.GetZoneFilterArgs(name=domain, match="all"),
                 opts=pulumi.InvokeOutputOptions(parent=self),
             ).zone_id
         )
-        base = ".".join(part for part in (args.namespace, domain) if part)
-        for label, options in args.records.items():
-            on_host = label == args.dashboard_label or args.app_ipv4_address is None
-            ipv4 = args.ipv4_address if on_host else args.app_ipv4_address
-            ipv6 = args.ipv6_address if on_host else args.app_ipv6_address
-            for record_type, address in (("A", ipv4), ("AAAA", ipv6)):
+        base = settings.base_name(domain)
+        for label, options in settings.records().items():
+            target = args.host if label == settings.dashboard or args.apps is None else args.apps
+            for record_type, address in (("A", target.ipv4), ("AAAA", target.ipv6)):
                 cloudflare.DnsRecord(
                     f"{name}-{_slug(label)}-{record_type.lower()}",
                     zone_id=zone_id,
@@ -98,10 +80,10 @@ class Dns(pulumi.ComponentResource):
                     content=address,
                     ttl=options.ttl,
                     proxied=options.proxied,
-                    comment=args.comment,
+                    comment=args.naming.comment,
                     opts=child,
                 )
-        if args.caa:
+        if settings.caa:
             for tag in ("issue", "issuewild"):
                 cloudflare.DnsRecord(
                     f"{name}-caa-{tag}",
@@ -110,6 +92,6 @@ class Dns(pulumi.ComponentResource):
                     type="CAA",
                     data=cloudflare.DnsRecordDataArgs(flags=0, tag=tag, value=LETS_ENCRYPT_CAA),
                     ttl=1,
-                    comment=args.comment,
+                    comment=args.naming.comment,
                     opts=child,
                 )

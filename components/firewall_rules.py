@@ -30,7 +30,7 @@ class FirewallRule:
     description: str
 
 
-def main_server_rules(admin_cidrs: Sequence[str], direct_ports_open: bool) -> list[FirewallRule]:
+def main_server_rules(admin_cidrs: Sequence[str], close_direct_ports: bool) -> list[FirewallRule]:
     """The Coolify host: SSH for admins, HTTP(S) for everyone, Coolify's own ports for admins while open."""
     admins = tuple(admin_cidrs)
     rules = [
@@ -42,7 +42,7 @@ def main_server_rules(admin_cidrs: Sequence[str], direct_ports_open: bool) -> li
         # ICMP carries path-MTU discovery; blocking it breaks large transfers over IPv6.
         FirewallRule("icmp", None, ANYWHERE, "ICMP (ping, path MTU discovery)"),
     ]
-    if direct_ports_open:
+    if not close_direct_ports:
         rules += [
             FirewallRule("tcp", port, admins, f"{purpose} from admin networks")
             for port, purpose in COOLIFY_DIRECT_PORTS

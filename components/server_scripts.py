@@ -2,19 +2,23 @@
 
 Each script travels with `scripts/lib.sh` in front of it, on the same stdin. Its non-secret inputs,
 templates included, travel as shell-quoted `NAME=value` prefixes of the command line, readable in a
-preview; secrets travel as SSH environment (`AcceptEnv`) and never appear in a command line.
+preview; secrets travel as SSH environment and never appear in a command line. sshd drops every
+variable its `AcceptEnv` lines do not name (templates/sshd-hardening.conf), silently: so what may be
+sent is read from that file.
 """
 
 import hashlib
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from components.templates import TEMPLATE_DIR
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 LIBRARY = "lib.sh"
+SSHD_DROP_IN = "sshd-hardening.conf"
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,12 @@ def fingerprint(script: ServerScript, inputs: Mapping[str, str]) -> str:
     """Changes whenever the script or one of its non-secret inputs does: the step's trigger."""
     material = script.text + "".join(f"\0{name}={value}" for name, value in sorted(inputs.items()))
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def sshd_accepts(variable: str) -> bool:
+    """Whether the hardened sshd takes `variable` from a client: a name or pattern on one of its `AcceptEnv` lines."""
+    for line in (TEMPLATE_DIR / SSHD_DROP_IN).read_text().splitlines():
+        keyword, _, patterns = line.strip().partition(" ")
+        if keyword.lower() == "acceptenv" and any(fnmatchcase(variable, pattern) for pattern in patterns.split()):
+            return True
+    return False

@@ -2,11 +2,11 @@
 
 Children: a `Network` with one cloud `NetworkSubnet`, the main server's `ServerNetwork`; spread
 `PlacementGroup`s (Hetzner spreads at most 10 servers per group); one cloud firewall for all workers
-(SSH from admins and the Coolify host, HTTP(S) from the load balancer); per worker a `Server`, the
-wait-for-ssh and hardening steps of the main server, and a step that authorizes Coolify's root key
-(read from the main server) so that Coolify can manage the worker; with a Coolify API token, a step
-on the main server registers each worker with Coolify. A `LoadBalancer` on the network, with the
-workers' private addresses as targets and services for 80 and 443 with /health checks.
+(SSH from admins and the main server, HTTP(S) from the load balancer); per worker a managed `Server`
+(waited for and hardened like the main server) and a step that authorizes Coolify's root key (read
+from the main server) so that Coolify can manage the worker; with a Coolify API token, a step on the
+main server registers each worker with Coolify. A `LoadBalancer` on the network, with the workers'
+private addresses as targets and services for 80 and 443 with /health checks.
 """
 
 import ipaddress
@@ -15,10 +15,15 @@ from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_hcloud as hcloud
+from pydantic import SecretStr
 
-from components.bootstrap import Logins, Target, remote_step, wait_and_harden
 from components.firewall_rules import worker_rules
-from components.host import FIREWALL_LABEL, ServerSpec, label_firewall, managed_server
+from components.host import Host
+from components.naming import Naming
+from components.remote_steps import remote_step
+from components.server import FIREWALL_LABEL, PublicAddresses, label_firewall, managed_server
+from stack_config import catalog
+from stack_config.workers import WorkerSettings
 
 NETWORK_RANGE = "10.0.0.0/16"
 SUBNET_RANGE = "10.0.1.0/24"
@@ -35,28 +40,26 @@ def worker_ip(index: int) -> str:
 
 @dataclass(frozen=True)
 class WorkersArgs:
-    count: int
-    spec: ServerSpec
-    """The workers' server settings; `spec.name` prefixes their names (<name>-worker-<n>)."""
-    network_zone: str
-    ssh_key_ids: Sequence[pulumi.Input[str]]
-    private_key: pulumi.Input[str]
-    logins: Logins
+    settings: WorkerSettings
+    host: Host
+    """The main server, Coolify's: the workers are made like it (location, image, protection), share its keys
+    and logins, and Coolify reaches them from it."""
     admin_cidrs: Sequence[str]
-    main_server_id: pulumi.Input[str]
-    main_ipv4: pulumi.Input[str]
-    main_ipv6_network: pulumi.Input[str]
-    coolify_ready: pulumi.Resource
-    coolify_api_token: pulumi.Input[str] | None
-    load_balancer_type: str
+    coolify_api_token: SecretStr | None
+    """Registers the workers with Coolify; without it, `registration_steps` says what to do by hand."""
     health_check_host: str
     """An app name every worker's proxy routes, whose app answers /health."""
+    naming: Naming
+    after: Sequence[pulumi.Resource]
+    """What must run before Coolify's key is read (a running Coolify)."""
 
 
 class Workers(pulumi.ComponentResource):
     private_ips: list[str]
     load_balancer_ipv4: pulumi.Output[str]
     load_balancer_ipv6: pulumi.Output[str]
+    app_addresses: PublicAddresses | None
+    """Where the app names point: the load balancer, unless configured to leave DNS on the main server."""
     registration_steps: pulumi.Output[str] | None
     """What to do in Coolify by hand when no API token is configured."""
 
@@ -64,70 +67,34 @@ class Workers(pulumi.ComponentResource):
         super().__init__("hetzner-coolify:workers:Workers", name, None, opts)
         self._name = name
         self._args = args
-        child = pulumi.ResourceOptions(parent=self)
-        network = hcloud.Network(
-            f"{name}-network", name=args.spec.name, ip_range=NETWORK_RANGE, labels=dict(args.spec.labels), opts=child
-        )
-        subnet = hcloud.NetworkSubnet(
-            f"{name}-subnet",
-            network_id=network.id.apply(int),
-            type="cloud",
-            network_zone=args.network_zone,
-            ip_range=SUBNET_RANGE,
-            opts=child,
-        )
-        hcloud.ServerNetwork(
-            f"{name}-main-server-network",
-            server_id=pulumi.Output.from_input(args.main_server_id).apply(int),
-            subnet_id=subnet.id,
-            ip=MAIN_SERVER_IP,
-            opts=child,
-        )
+        self._prefix = args.naming.prefix
+        labels = args.naming.labels
+        main = args.host
+        network, subnet = self._network()
         balancer, attached = self._load_balancer(subnet)
-        firewall = label_firewall(
-            f"{name}-firewall",
-            name=f"{args.spec.name}-workers",
-            rules=worker_rules(
-                args.admin_cidrs,
-                [pulumi.Output.concat(args.main_ipv4, "/32"), args.main_ipv6_network],
-                [
-                    balancer.ipv4.apply(lambda address: f"{address}/32"),
-                    balancer.ipv6.apply(lambda address: f"{address}/128"),
-                ],
-            ),
-            labels=args.spec.labels,
-            parent=self,
-        )
-        groups = [
-            hcloud.PlacementGroup(
-                f"{name}-spread-{group + 1}",
-                name=f"{args.spec.name}-workers-{group + 1}",
-                type="spread",
-                labels=dict(args.spec.labels),
-                opts=child,
-            )
-            for group in range((args.count + SPREAD_GROUP_SIZE - 1) // SPREAD_GROUP_SIZE)
-        ]
-        self._main_server = Target(self, args.main_server_id, args.main_ipv4, args.private_key)
+        firewall = self._firewall(balancer)
+        groups = self._placement_groups()
         coolify_key = remote_step(
-            f"{name}-coolify-key",
-            self._main_server,
-            "read-coolify-key.sh",
-            {},
-            after=[args.coolify_ready],
+            f"{name}-coolify-key", main.access, "read-coolify-key.sh", {}, parent=self, after=args.after
         ).stdout
-        self.private_ips = [worker_ip(index) for index in range(args.count)]
-        for index in range(args.count):
-            server = managed_server(
+        self.private_ips = [worker_ip(index) for index in range(args.settings.count)]
+        for index in range(args.settings.count):
+            worker = managed_server(
                 f"{name}-{index + 1}",
                 replace(
-                    args.spec,
-                    name=f"{args.spec.name}-worker-{index + 1}",
-                    labels={**args.spec.labels, "role": "worker", FIREWALL_LABEL: f"{args.spec.name}-workers"},
+                    main.spec,
+                    name=self._worker_name(index),
+                    server_type=args.settings.type,
+                    # Workers hold no data of their own: apps keep theirs in the main server's services.
+                    backups=False,
+                    labels={**labels, "role": "worker", FIREWALL_LABEL: f"{self._prefix}-workers"},
                 ),
-                ssh_key_ids=args.ssh_key_ids,
-                firewall=firewall,
                 parent=self,
+                ssh_key_ids=main.ssh_key_ids,
+                firewall=firewall,
+                logins=main.logins,
+                private_key=main.access.private_key,
+                step_prefix=f"{name}-{index + 1}",
                 networks=[hcloud.ServerNetworkArgs(network_id=network.id.apply(int), ip=self.private_ips[index])],
                 placement_group_id=groups[index // SPREAD_GROUP_SIZE].id.apply(int),
                 # A server joins the network at creation: its subnet must exist by then.
@@ -137,27 +104,96 @@ class Workers(pulumi.ComponentResource):
                 f"{name}-{index + 1}-target",
                 type="server",
                 load_balancer_id=balancer.id.apply(int),
-                server_id=server.id.apply(int),
+                server_id=worker.server.id.apply(int),
                 use_private_ip=True,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[attached, subnet]),
             )
-            self._prepare(index, server, coolify_key)
+            authorized = remote_step(
+                f"{name}-{index + 1}-authorize-coolify",
+                worker.access,
+                "authorize-key.sh",
+                coolify_key.apply(lambda key: {"AUTHORIZED_KEY": key.strip()}),
+                parent=self,
+                after=[worker.hardened],
+            )
+            self._register(index, after=authorized)
 
         self.load_balancer_ipv4 = balancer.ipv4
         self.load_balancer_ipv6 = balancer.ipv6
+        self.app_addresses = PublicAddresses(balancer.ipv4, balancer.ipv6) if args.settings.load_balancer.dns else None
         self.registration_steps = None if args.coolify_api_token else pulumi.Output.from_input(self._manual_steps())
         self.register_outputs({"privateIps": self.private_ips, "loadBalancerIpv4": self.load_balancer_ipv4})
+
+    def _network(self) -> tuple[hcloud.Network, hcloud.NetworkSubnet]:
+        """The private network with one subnet in the main server's network zone, and the main server on it."""
+        child = pulumi.ResourceOptions(parent=self)
+        network = hcloud.Network(
+            f"{self._name}-network",
+            name=self._prefix,
+            ip_range=NETWORK_RANGE,
+            labels=dict(self._args.naming.labels),
+            opts=child,
+        )
+        subnet = hcloud.NetworkSubnet(
+            f"{self._name}-subnet",
+            network_id=network.id.apply(int),
+            type="cloud",
+            network_zone=catalog.LOCATIONS[self._args.host.spec.location].network_zone,
+            ip_range=SUBNET_RANGE,
+            opts=child,
+        )
+        hcloud.ServerNetwork(
+            f"{self._name}-main-server-network",
+            server_id=pulumi.Output.from_input(self._args.host.server_id).apply(int),
+            subnet_id=subnet.id,
+            ip=MAIN_SERVER_IP,
+            opts=child,
+        )
+        return network, subnet
+
+    def _firewall(self, balancer: hcloud.LoadBalancer) -> hcloud.FirewallAttachment:
+        main = self._args.host
+        return label_firewall(
+            f"{self._name}-firewall",
+            physical_name=f"{self._prefix}-workers",
+            rules=worker_rules(
+                self._args.admin_cidrs,
+                [pulumi.Output.concat(main.ipv4_address, "/32"), main.ipv6_network],
+                [
+                    balancer.ipv4.apply(lambda address: f"{address}/32"),
+                    balancer.ipv6.apply(lambda address: f"{address}/128"),
+                ],
+            ),
+            labels=self._args.naming.labels,
+            parent=self,
+        )
+
+    def _placement_groups(self) -> list[hcloud.PlacementGroup]:
+        count = (self._args.settings.count + SPREAD_GROUP_SIZE - 1) // SPREAD_GROUP_SIZE
+        return [
+            hcloud.PlacementGroup(
+                f"{self._name}-spread-{group + 1}",
+                name=f"{self._prefix}-workers-{group + 1}",
+                type="spread",
+                labels=dict(self._args.naming.labels),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for group in range(count)
+        ]
+
+    def _worker_name(self, index: int) -> str:
+        return f"{self._prefix}-worker-{index + 1}"
 
     def _load_balancer(self, subnet: hcloud.NetworkSubnet) -> tuple[hcloud.LoadBalancer, hcloud.LoadBalancerNetwork]:
         args = self._args
         balancer = hcloud.LoadBalancer(
             f"{self._name}-load-balancer",
-            name=args.spec.name,
-            load_balancer_type=args.load_balancer_type,
-            location=args.spec.location,
+            name=self._prefix,
+            load_balancer_type=args.settings.load_balancer.type,
+            location=args.host.spec.location,
             algorithm=hcloud.LoadBalancerAlgorithmArgs(type="round_robin"),
-            labels=dict(args.spec.labels),
-            delete_protection=args.spec.delete_protection,
+            labels=dict(args.naming.labels),
+            delete_protection=args.host.spec.delete_protection,
             opts=pulumi.ResourceOptions(parent=self),
         )
         attached = hcloud.LoadBalancerNetwork(
@@ -190,35 +226,27 @@ class Workers(pulumi.ComponentResource):
             )
         return balancer, attached
 
-    def _prepare(self, index: int, server: hcloud.Server, coolify_key: pulumi.Output[str]) -> None:
-        """Harden the worker like the main server, let Coolify in as root, and register it with Coolify."""
-        args = self._args
-        worker = Target(self, server.id, server.ipv4_address, args.private_key)
-        step = f"{self._name}-{index + 1}"
-        hardened = wait_and_harden(step, worker, args.logins)
-        authorized = remote_step(
-            f"{step}-authorize-coolify",
-            worker,
-            "authorize-key.sh",
-            coolify_key.apply(lambda key: {"AUTHORIZED_KEY": key.strip()}),
-            after=[hardened],
+    def _register(self, index: int, after: pulumi.Resource) -> None:
+        """With an API token, register the worker with Coolify from the main server."""
+        token = self._args.coolify_api_token
+        if token is None:
+            return
+        remote_step(
+            f"{self._name}-{index + 1}-register",
+            self._args.host.access,
+            "register-worker.sh",
+            {"WORKER_NAME": self._worker_name(index), "WORKER_IP": self.private_ips[index]},
+            parent=self,
+            after=[after],
+            secrets={"COOLIFY_API_TOKEN": pulumi.Output.secret(token.get_secret_value())},
         )
-        if args.coolify_api_token is not None:
-            remote_step(
-                f"{step}-register",
-                self._main_server,
-                "register-worker.sh",
-                {"WORKER_NAME": f"{args.spec.name}-worker-{index + 1}", "WORKER_IP": self.private_ips[index]},
-                after=[authorized],
-                secrets={"COOLIFY_API_TOKEN": args.coolify_api_token},
-            )
 
     def _manual_steps(self) -> str:
         lines = [
             'In Coolify: Servers -> + Add, once per worker, with Private Key "localhost\'s key", user root, port 22:'
         ]
         lines += [
-            f"  name {self._args.spec.name}-worker-{index + 1}, IP {ip}, then Validate Server"
+            f"  name {self._worker_name(index)}, IP {ip}, then Validate Server"
             for index, ip in enumerate(self.private_ips)
         ]
         return "\n".join(lines)

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     # The pack starts first: it loads while the provider SDKs below are imported and the program runs.
-    from preview.policy_report import PolicyVerdicts  # noqa: PLC0415
+    from preview.sections.policies import PolicyVerdicts  # noqa: PLC0415
 
     with contextlib.ExitStack() as cleanup:
         verdicts = (
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         from preview.engine import ProgramError, run_program  # noqa: PLC0415
         from preview.mocks import PlanMocks  # noqa: PLC0415
         from preview.policy_config import PolicyConfigError  # noqa: PLC0415
-        from preview.report import sections  # noqa: PLC0415
+        from preview.sections import stack_sections  # noqa: PLC0415
 
         try:
             recording = run_program(options.project_dir, stack, PlanMocks(), preview=True)
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
 
         failed = False
-        for section in [*sections(), *verdicts]:
+        for section in [*stack_sections(), *verdicts]:
             try:
                 report = section.render(recording)
             except PolicyConfigError as error:

@@ -21,18 +21,14 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from preview.engine import RecordedResource, RecordedStack
-from preview.policy_config import PolicyDefaults, PolicySetting
+from preview.policy_config import LEVELS, PolicyDefaults, PolicySetting
 from preview.stack_files import SECRET_PLACEHOLDER_PREFIX
 from preview.values import SECRET_SIGNATURE, SIGNATURE_KEY, UNKNOWN, UNKNOWN_SENTINEL, Secret
 
 START_TIMEOUT_SECONDS = 60
-LEVEL_NAMES = {
-    analyzer_pb2.ADVISORY: "advisory",
-    analyzer_pb2.MANDATORY: "mandatory",
-    analyzer_pb2.DISABLED: "disabled",
-    analyzer_pb2.REMEDIATE: "remediate",
-}
-LEVEL_VALUES = {name: value for value, name in LEVEL_NAMES.items()}
+# The protocol's enum names the levels in capitals: ADVISORY, MANDATORY, ...
+LEVEL_VALUES = {name: analyzer_pb2.EnforcementLevel.Value(name.upper()) for name in LEVELS}
+LEVEL_NAMES = {value: name for name, value in LEVEL_VALUES.items()}
 
 
 class PolicyPackError(Exception):

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+# Enforcement levels as pulumi-policy and `--policy-pack-config` name them, the most severe first: the
+# order in which the report lists violations.
+LEVELS = ("mandatory", "remediate", "advisory", "disabled")
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "number": (int, float),

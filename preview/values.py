@@ -74,3 +74,30 @@ def walk(value: Any, path: str = "", inside_secret: bool = False) -> Iterator[tu
             yield from walk(item, f"{path}[{index}]", inside_secret)
     else:
         yield path, value, inside_secret
+
+
+MAX_TEXT = 72
+
+
+def format_value(value: Any) -> str:
+    """One line; secrets masked, unknowns named, long or multi-line text shortened."""
+    if isinstance(value, Secret):
+        return "[secret]"
+    if value is UNKNOWN:
+        return "<known after apply>"
+    if isinstance(value, str):
+        lines = value.splitlines()
+        shown = lines[0] if lines else ""
+        suffix = f" … ({len(lines)} lines)" if len(lines) > 1 else ""
+        if len(shown) > MAX_TEXT:
+            shown, suffix = shown[:MAX_TEXT], f" … ({len(value)} chars)"
+        return f'"{shown}"{suffix}'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {format_value(item)}" for key, item in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(item) for item in value) + "]"
+    if value is None:
+        return "null"
+    return str(value)

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 import pulumi
 import pulumi.runtime.config
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
-from stack_config.model import ENVIRONMENTS, KeyedValueError, StackConfig
+from stack_config.base import KeyedValueError
+from stack_config.model import ENVIRONMENTS, StackConfig
 
 
 class ConfigError(Exception):
@@ -74,66 +75,91 @@ def _decode(text: str) -> Any:
 
 
 def _describe(prefix: str, detail: Any, hidden_keys: set[str]) -> str:
-    location = list(detail["loc"])
+    raw = list(detail["loc"])
     error = (detail.get("ctx") or {}).get("error")
+    given = detail["input"]
     if isinstance(error, KeyedValueError):
-        location.append(error.key)
+        raw.append(error.key)
+    if detail["type"] == "unknown_kind" and isinstance(given, dict):
+        raw.append("kind")
+        given = given.get("kind")
+    location = _walk(raw)[2]
     key = prefix + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
-    secret = (location and location[0] in hidden_keys) or _is_secret_field(location)
-    shown = "a secret value" if secret else repr(detail["input"])
+    secret = (location and location[0] in hidden_keys) or _is_secret_field(raw)
+    shown = "a secret value" if secret else repr(given)
     kind = detail["type"]
     if kind == "missing":
-        return f"{key}: is required ({_description(location).rstrip('.')})"
+        return f"{key}: is required ({_description(raw).rstrip('.')})"
     if kind == "extra_forbidden":
-        return f"{key}: is not a known key; allowed: {', '.join(_allowed_keys(location[:-1]))}"
+        return f"{key}: is not a known key; allowed: {', '.join(_allowed_keys(raw[:-1]))}"
     if isinstance(error, KeyedValueError):
         return f"{key}: {error}"
-    if isinstance(error, ValueError):
-        return f"{key}: {shown} {error}"
+    if isinstance(error, ValueError) or kind == "unknown_kind":
+        return f"{key}: {shown} {error or detail['msg']}"
     return f"{key}: {shown} is invalid; {detail['msg'][0].lower()}{detail['msg'][1:]}"
 
 
 def _unwrap(annotation: Any) -> Any:
-    """`X | None` and `Annotated[X, ...]` -> X."""
+    """`X | None` and `Annotated[X, ...]` -> X; a tagged union stays a union."""
     while True:
         if get_origin(annotation) is Annotated:
             annotation = get_args(annotation)[0]
-        elif get_origin(annotation) in (Union, UnionType):
-            annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
+        elif get_origin(annotation) in (Union, UnionType) and type(None) in get_args(annotation):
+            members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            annotation = members[0] if len(members) == 1 else Union[tuple(members)]  # noqa: UP007
         else:
             return annotation
 
 
-def _walk(location: list[Any]) -> tuple[Any, FieldInfo | None]:
-    """The annotation and field at a validation error's location, as far as the model describes it."""
+def _tagged_members(annotation: Any) -> dict[str, Any]:
+    """Tag -> member of a union of `Annotated[Model, Tag(...)]`; empty for anything else."""
+    if get_origin(annotation) not in (Union, UnionType):
+        return {}
+    members = {}
+    for member in get_args(annotation):
+        tags = [extra for extra in get_args(member)[1:] if isinstance(extra, Tag)] if get_origin(member) else []
+        if tags:
+            members[tags[0].tag] = get_args(member)[0]
+    return members
+
+
+def _walk(location: list[Any]) -> tuple[Any, FieldInfo | None, list[Any]]:
+    """The annotation and field at a validation error's location, as far as the model describes it, and the
+    location as keys of the stack file (without the tags pydantic adds for a member of a tagged union)."""
     annotation: Any = StackConfig
     field: FieldInfo | None = None
-    for part in location:
+    keys: list[Any] = []
+    for index, part in enumerate(location):
         annotation = _unwrap(annotation)
+        members = _tagged_members(annotation)
+        if part in members:
+            annotation = members[part]
+            continue
+        keys.append(part)
         if get_origin(annotation) in (list, dict):
             annotation = get_args(annotation)[-1]
             continue
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return None, None
+            return None, None, keys + location[index + 1 :]
         field = next((f for name, f in annotation.model_fields.items() if part in (name, f.alias)), None)
         if field is None:
-            return None, None
+            return None, None, keys + location[index + 1 :]
         annotation = field.annotation
-    return _unwrap(annotation), field
+    return _unwrap(annotation), field, keys
 
 
 def _is_secret_field(location: list[Any]) -> bool:
-    annotation, _ = _walk(location)
+    annotation, _, _ = _walk(location)
     return annotation is SecretStr
 
 
 def _allowed_keys(location: list[Any]) -> list[str]:
-    model, _ = _walk(location)
+    model, _, _ = _walk(location)
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return []
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
 def _description(location: list[Any]) -> str:
-    _, field = _walk(location)
+    _, field, _ = _walk(location)
     return (field.description or "") if field else ""

@@ -20,7 +20,8 @@ NAMESPACE = "hetzner-coolify"
 
 def _merged(shipped: Any, change: Any) -> Any:
     if isinstance(shipped, dict) and isinstance(change, dict):
-        return {**shipped, **{key: _merged(shipped.get(key), value) for key, value in change.items()}}
+        merged = {**shipped, **{key: _merged(shipped.get(key), value) for key, value in change.items()}}
+        return {key: value for key, value in merged.items() if value is not None}
     return change
 
 
@@ -28,7 +29,7 @@ def stack_settings(
     stack: str, changes: dict[str, Any] | None = None, secret_keys: frozenset[str] = frozenset()
 ) -> StackSettings:
     """The shipped stack file with keys changed: objects merge into the shipped ones, anything else
-    replaces; None removes a top-level key, and a string is taken as the raw config text. Keys named in
+    replaces; None removes a key, and a string is taken as the raw config text. Keys named in
     `secret_keys` count as set with `pulumi config set --secret`."""
     shipped = read_stack(PROJECT_DIR, stack)
     config = dict(shipped.config)

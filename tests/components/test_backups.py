@@ -1,36 +1,59 @@
-"""The backups component under mocks: a bucket and a scoped token per stack, secret credentials, the job."""
+"""The backups component with the server and database it backs up: a bucket and a scoped token per stack,
+secret credentials, the job."""
 
+import functools
 import hashlib
 import json
-from collections.abc import Callable
 
 import pytest
 
+from components.backups import BackupArgs, Backups
 from preview.engine import RecordedStack
 from preview.mocks import ApplyMocks
 from preview.values import Secret
-from tests.conftest import STACKS, record
+from stack_config import StackConfig
+from tests.components.conftest import data_services, naming, observe, record_components, running_coolify
+from tests.conftest import STACKS
 
-Recorded = Callable[[str, str], RecordedStack]
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 HETZNER_STORAGE = {
-    "backups": {"storage": {"kind": "s3", "endpoint": "https://fsn1.your-objectstorage.com", "bucket": "team-backups",
-                            "region": "fsn1"}},
+    "backups": {"storage": {"kind": "s3", "accountId": None, "endpoint": "https://fsn1.your-objectstorage.com",
+                            "bucket": "team-backups", "region": "fsn1"}},
     "backupS3AccessKeyId": "HETZNERKEYID0001",
     "backupS3SecretAccessKey": "v3ry-l0ng-s3cret-access-key-from-the-hetzner-console",
 }  # fmt: skip
 HETZNER_SECRETS = frozenset({"backupS3AccessKeyId", "backupS3SecretAccessKey"})
 
 
+def build(config: StackConfig) -> None:
+    main, installed = running_coolify(config)
+    data = data_services(config, main, installed)
+    args = BackupArgs(
+        config.backups, config.backup_s3_credentials(), data.postgres, main, config.protection, naming(config),
+        [installed.ready],
+    )  # fmt: skip
+    backups = Backups("backups", args)
+    observe("host", main, "server_id")
+    observe("backups", backups, "endpoint", "bucket", "prefix", "access_key_id", "secret_access_key")
+
+
+record = functools.partial(record_components, build)
+
+
+@functools.cache
+def recorded(stack: str) -> RecordedStack:
+    return record(stack)
+
+
 @pytest.mark.parametrize("stack", STACKS)
-def test_an_r2_bucket_per_environment_in_the_eu(recorded: Recorded, stack: str) -> None:
-    bucket = recorded(stack, "apply").named("backups-bucket")
+def test_an_r2_bucket_per_environment_in_the_eu(stack: str) -> None:
+    bucket = recorded(stack).named("backups-bucket")
     assert bucket.inputs == {"accountId": ACCOUNT, "name": f"hetzner-coolify-{stack}-backups", "jurisdiction": "eu"}
     assert (bucket.protect, bucket.retain_on_delete) == ((True, True) if stack == "production" else (False, False))
 
 
-def test_the_token_reaches_this_bucket_only(recorded: Recorded) -> None:
-    token = recorded("production", "apply").named("backups-token")
+def test_the_token_reaches_this_bucket_only() -> None:
+    token = recorded("production").named("backups-token")
     (policy,) = token.inputs["policies"]
     assert policy["effect"] == "allow"
     assert {group["id"] for group in policy["permissionGroups"]} == {
@@ -48,10 +71,10 @@ def test_s3_credentials_are_the_token_id_and_the_hash_of_its_value() -> None:
     recording = record("staging", mocks=mocks)
     value = mocks.generated["backups-token"]
     outputs = recording.outputs
-    assert outputs["backupSecretAccessKey"] == Secret(hashlib.sha256(value.encode()).hexdigest())
-    assert isinstance(outputs["backupAccessKeyId"], Secret)
-    assert outputs["backupEndpoint"] == f"https://{ACCOUNT}.eu.r2.cloudflarestorage.com"
-    assert (outputs["backupBucket"], outputs["backupPrefix"]) == (
+    assert outputs["backups.secret_access_key"] == Secret(hashlib.sha256(value.encode()).hexdigest())
+    assert isinstance(outputs["backups.access_key_id"], Secret)
+    assert outputs["backups.endpoint"] == f"https://{ACCOUNT}.eu.r2.cloudflarestorage.com"
+    assert (outputs["backups.bucket"], outputs["backups.prefix"]) == (
         "hetzner-coolify-staging-backups",
         "hetzner-coolify-staging",
     )
@@ -63,8 +86,8 @@ def test_s3_credentials_are_the_token_id_and_the_hash_of_its_value() -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_job_runs_on_the_configured_schedule_after_the_database(recorded: Recorded, stack: str) -> None:
-    recording = recorded(stack, "apply")
+def test_the_job_runs_on_the_configured_schedule_after_the_database(stack: str) -> None:
+    recording = recorded(stack)
     job = recording.named("backups-install-job")
     create = job.inputs["create"]
     assert "OnCalendar=*-*-* 02:00:00 UTC" in create
@@ -74,7 +97,7 @@ def test_the_job_runs_on_the_configured_schedule_after_the_database(recorded: Re
     assert 'POSTGRES_CONTAINER="postgres"' in create
     assert recording.named("data-postgres").urn in job.dependencies
     assert recording.named("coolify-direct-ports").urn in job.dependencies
-    assert job.inputs["triggers"][0] == recording.outputs["serverId"]
+    assert job.inputs["triggers"][0] == recording.outputs["host.server_id"]
 
 
 def test_schedule_retention_and_monitoring_are_configurable() -> None:
@@ -96,7 +119,7 @@ def test_hetzner_object_storage_takes_bucket_and_keys_from_config() -> None:
     environment = job.inputs["environment"]
     assert isinstance(environment, Secret)
     assert environment.value["BACKUP_S3_ACCESS_KEY_ID"] == "HETZNERKEYID0001"
-    assert recording.outputs["backupSecretAccessKey"] == Secret(HETZNER_STORAGE["backupS3SecretAccessKey"])
+    assert recording.outputs["backups.secret_access_key"] == Secret(HETZNER_STORAGE["backupS3SecretAccessKey"])
 
 
 def test_without_postgres_the_job_still_backs_up_coolify() -> None:

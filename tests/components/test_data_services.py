@@ -1,20 +1,44 @@
-"""The data services under mocks: private networking, storage that outlives containers, secret passwords."""
+"""The data services on their host, once Coolify runs: private networking, storage that outlives containers,
+secret passwords."""
 
+import functools
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 
-from components.data_services import PGDATA
+from components.service_containers import PGDATA
 from preview.engine import RecordedResource, RecordedStack
-from preview.mocks import ApplyMocks
+from preview.mocks import ApplyMocks, PlanMocks
 from preview.values import UNKNOWN, Secret
-from tests.conftest import STACKS, record
+from stack_config import StackConfig
+from tests.components.conftest import data_services, observe, record_components, running_coolify
+from tests.conftest import STACKS
 
-Recorded = Callable[[str, str], RecordedStack]
 CONTAINERS = ("data-postgres", "data-redis")
+
+
+def build(config: StackConfig) -> None:
+    main, installed = running_coolify(config)
+    data = data_services(config, main, installed)
+    observe("host", main, "server_id", "ipv4_address")
+    if data.postgres:
+        observe("postgres", data.postgres, "url", "host", "tunnel")
+    if data.redis:
+        observe("redis", data.redis, "url", "host")
+
+
+def record(
+    stack: str, changes: dict[str, Any] | None = None, mocks: pulumi.runtime.Mocks | None = None
+) -> RecordedStack:
+    return record_components(build, stack, changes, mocks=mocks)
+
+
+@functools.cache
+def recorded(stack: str, mode: str = "apply") -> RecordedStack:
+    return record(stack, mocks=PlanMocks() if mode == "plan" else None)
 
 
 def envs(resource: RecordedResource) -> dict[str, str]:
@@ -25,7 +49,7 @@ def envs(resource: RecordedResource) -> dict[str, str]:
 
 @pytest.mark.parametrize("stack", STACKS)
 @pytest.mark.parametrize("container", CONTAINERS)
-def test_containers_are_private_to_coolifys_network(recorded: Recorded, stack: str, container: str) -> None:
+def test_containers_are_private_to_coolifys_network(stack: str, container: str) -> None:
     resource = recorded(stack, "apply").named(container)
     assert resource.inputs.get("ports", []) == []
     (network,) = resource.inputs["networksAdvanced"]
@@ -41,12 +65,12 @@ def test_postgres_may_listen_on_loopback_for_tunnels() -> None:
     assert recording.named("data-postgres").inputs["ports"] == [
         {"internal": 5432, "external": 15432, "ip": "127.0.0.1"}
     ]
-    assert recording.outputs["postgresTunnel"].startswith(
-        f"ssh -N -L 5432:127.0.0.1:15432 ops@{recording.outputs['ipv4Address']}"
+    assert recording.outputs["postgres.tunnel"].startswith(
+        f"ssh -N -L 5432:127.0.0.1:15432 ops@{recording.outputs['host.ipv4_address']}"
     )
 
 
-def test_postgres_settings_and_healthcheck(recorded: Recorded) -> None:
+def test_postgres_settings_and_healthcheck() -> None:
     postgres = recorded("staging", "apply").named("data-postgres")
     settings = envs(postgres)
     assert settings["POSTGRES_USER"] == settings["POSTGRES_DB"] == "app"
@@ -60,7 +84,7 @@ def test_postgres_settings_and_healthcheck(recorded: Recorded) -> None:
     assert postgres.inputs["image"] == "postgres:17.6-bookworm"
 
 
-def test_redis_password_stays_out_of_the_command(recorded: Recorded) -> None:
+def test_redis_password_stays_out_of_the_command() -> None:
     redis = recorded("staging", "apply").named("data-redis")
     password = envs(redis)["REDIS_PASSWORD"]
     command = " ".join(redis.inputs["command"])
@@ -71,7 +95,7 @@ def test_redis_password_stays_out_of_the_command(recorded: Recorded) -> None:
     assert redis.inputs["volumes"] == [{"volumeName": "hetzner-coolify-staging-redis-data", "containerPath": "/data"}]
 
 
-def test_staging_keeps_postgres_on_an_unprotected_docker_volume(recorded: Recorded) -> None:
+def test_staging_keeps_postgres_on_an_unprotected_docker_volume() -> None:
     recording = recorded("staging", "apply")
     volume = recording.named("data-postgres-data")
     assert volume.type == "docker:index/volume:Volume"
@@ -82,7 +106,7 @@ def test_staging_keeps_postgres_on_an_unprotected_docker_volume(recorded: Record
     assert recording.of_type("hcloud:index/volume:Volume") == []
 
 
-def test_production_keeps_postgres_on_a_protected_hetzner_volume(recorded: Recorded) -> None:
+def test_production_keeps_postgres_on_a_protected_hetzner_volume() -> None:
     recording = recorded("production", "apply")
     disk = recording.named("data-postgres-volume")
     assert (disk.protect, disk.retain_on_delete) == (True, True)
@@ -106,10 +130,10 @@ def test_production_keeps_postgres_on_a_protected_hetzner_volume(recorded: Recor
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_docker_is_reached_over_ssh_once_coolify_is_ready(recorded: Recorded, stack: str) -> None:
+def test_docker_is_reached_over_ssh_once_coolify_is_ready(stack: str) -> None:
     recording = recorded(stack, "apply")
     provider = recording.named("data-docker")
-    assert provider.inputs["host"] == f"ssh://root@{recording.outputs['ipv4Address']}"
+    assert provider.inputs["host"] == f"ssh://root@{recording.outputs['host.ipv4_address']}"
     assert provider.inputs["disableDockerDaemonCheck"] == "true"  # previews need no SSH key
     assert recording.named("coolify-direct-ports").urn in provider.dependencies
     for name in (*CONTAINERS, "data-postgres-image", "data-redis-image"):
@@ -122,10 +146,10 @@ def test_an_identity_file_goes_to_the_system_ssh() -> None:
     assert json.loads(provider.inputs["sshOpts"])[-4:] == ["-i", "/home/ci/.ssh/deploy", "-o", "IdentitiesOnly=yes"]
 
 
-def test_host_keys_are_remembered_per_server_so_a_replaced_server_is_trusted_afresh(recorded: Recorded) -> None:
+def test_host_keys_are_remembered_per_server_so_a_replaced_server_is_trusted_afresh() -> None:
     recording = recorded("staging", "apply")
     options = json.loads(recording.named("data-docker").inputs["sshOpts"])
-    server_id = recording.outputs["serverId"]
+    server_id = recording.outputs["host.server_id"]
     assert f"UserKnownHostsFile=~/.ssh/known_hosts.hetzner-coolify-{server_id}" in options
     assert "StrictHostKeyChecking=accept-new" in options
 
@@ -138,9 +162,9 @@ def test_urls_for_apps_are_secret_and_use_the_generated_passwords() -> None:
         mocks.generated["data-redis-password"],
     )
     assert postgres_password.isalnum() and redis_password.isalnum()
-    assert outputs["databaseUrl"] == Secret(f"postgresql://app:{postgres_password}@postgres:5432/app")
-    assert outputs["redisUrl"] == Secret(f"redis://default:{redis_password}@redis:6379/0")
-    assert (outputs["postgresHost"], outputs["redisHost"]) == ("postgres:5432", "redis:6379")
+    assert outputs["postgres.url"] == Secret(f"postgresql://app:{postgres_password}@postgres:5432/app")
+    assert outputs["redis.url"] == Secret(f"redis://default:{redis_password}@redis:6379/0")
+    assert (outputs["postgres.host"], outputs["redis.host"]) == ("postgres:5432", "redis:6379")
 
 
 def test_changing_image_or_limits_never_touches_the_data() -> None:
@@ -156,10 +180,10 @@ def test_changing_image_or_limits_never_touches_the_data() -> None:
 def test_each_service_can_be_turned_off(service: str, gone: str) -> None:
     recording = record("staging", {service: {"enabled": False}})
     assert gone not in {resource.name for resource in recording.resources}
-    assert ("databaseUrl" if service == "postgres" else "redisUrl") not in recording.outputs
+    assert ("postgres.url" if service == "postgres" else "redis.url") not in recording.outputs
 
 
-def test_in_preview_passwords_are_unknown_and_secret(recorded: Recorded) -> None:
+def test_in_preview_passwords_are_unknown_and_secret() -> None:
     outputs: dict[str, Any] = recorded("production", "plan").outputs
-    assert outputs["databaseUrl"] == Secret(UNKNOWN)
-    assert outputs["redisUrl"] == Secret(UNKNOWN)
+    assert outputs["postgres.url"] == Secret(UNKNOWN)
+    assert outputs["redis.url"] == Secret(UNKNOWN)

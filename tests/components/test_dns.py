@@ -1,16 +1,37 @@
-"""The DNS component: records per stack, the zone lookup, per-record settings and the sslip.io fallback."""
+"""The DNS component with its host: records per stack, the zone lookup, per-record settings, the sslip.io
+fallback, and app names on another address."""
 
-from collections.abc import Callable
+import functools
+from typing import Any
 
 import pytest
 
+from components.dns import Dns, DnsArgs
+from components.server import PublicAddresses
 from preview.engine import RecordedResource, RecordedStack
-from tests.conftest import record
+from stack_config import StackConfig
+from tests.components.conftest import host, naming, observe, record_components
 
-Recorded = Callable[[str, str], RecordedStack]
 RECORD = "cloudflare:index/dnsRecord:DnsRecord"
+BALANCER = PublicAddresses("49.12.1.7", "2a01:4f8:c0c:17::1")
 GET_ZONE = "cloudflare:index/getZone:getZone"
 LABELS = ("apex", "www", "coolify", "api", "wildcard")
+
+
+def build(config: StackConfig, apps: PublicAddresses | None = None) -> None:
+    main = host(config)
+    dns = Dns("dns", DnsArgs(config.dns, config.domain, main.addresses, apps, naming(config)))
+    observe("host", main, "ipv4_address", "ipv6_address")
+    observe("dns", dns, "hostnames", "dashboard_hostname", "dashboard_url")
+
+
+def record(stack: str, changes: dict[str, Any] | None = None) -> RecordedStack:
+    return record_components(build, stack, changes)
+
+
+@functools.cache
+def shipped(stack: str) -> RecordedStack:
+    return record(stack)
 
 
 def address_records(recording: RecordedStack) -> dict[tuple[str, str], RecordedResource]:
@@ -22,12 +43,12 @@ def address_records(recording: RecordedStack) -> dict[tuple[str, str], RecordedR
 
 
 @pytest.mark.parametrize(("stack", "base"), [("production", "example.com"), ("staging", "staging.example.com")])
-def test_each_name_gets_a_and_aaaa_for_the_stable_addresses(recorded: Recorded, stack: str, base: str) -> None:
-    recording = recorded(stack, "apply")
+def test_each_name_gets_a_and_aaaa_for_the_stable_addresses(stack: str, base: str) -> None:
+    recording = shipped(stack)
     names = [base, f"www.{base}", f"coolify.{base}", f"api.{base}", f"*.{base}"]
     records = address_records(recording)
     assert set(records) == {(kind, name) for kind in ("A", "AAAA") for name in names}
-    ipv4, ipv6 = recording.outputs["ipv4Address"], recording.outputs["ipv6Address"]
+    ipv4, ipv6 = recording.outputs["host.ipv4_address"], recording.outputs["host.ipv6_address"]
     for (kind, _), resource in records.items():
         assert resource.inputs["content"] == (ipv4 if kind == "A" else ipv6)
         assert resource.inputs["ttl"] == 1
@@ -39,8 +60,8 @@ def test_each_name_gets_a_and_aaaa_for_the_stable_addresses(recorded: Recorded, 
 
 
 @pytest.mark.parametrize(("stack", "base"), [("production", "example.com"), ("staging", "staging.example.com")])
-def test_caa_allows_only_lets_encrypt(recorded: Recorded, stack: str, base: str) -> None:
-    caa = [record.inputs for record in recorded(stack, "apply").of_type(RECORD) if record.inputs["type"] == "CAA"]
+def test_caa_allows_only_lets_encrypt(stack: str, base: str) -> None:
+    caa = [record.inputs for record in shipped(stack).of_type(RECORD) if record.inputs["type"] == "CAA"]
     assert sorted(
         (entry["name"], entry["data"]["tag"], entry["data"]["value"], entry["data"]["flags"]) for entry in caa
     ) == [
@@ -49,8 +70,8 @@ def test_caa_allows_only_lets_encrypt(recorded: Recorded, stack: str, base: str)
     ]
 
 
-def test_zone_is_looked_up_by_name_once(recorded: Recorded) -> None:
-    invokes = recorded("production", "apply").invokes
+def test_zone_is_looked_up_by_name_once() -> None:
+    invokes = shipped("production").invokes
     assert [(invoke.token, invoke.args["filter"]) for invoke in invokes] == [
         (GET_ZONE, {"name": "example.com", "match": "all"})
     ]
@@ -83,11 +104,11 @@ def test_optional_records_can_be_left_out() -> None:
         "staging", {"dns": {"apex": False, "www": False, "wildcard": False, "caa": False, "subdomains": []}}
     )
     assert {resource.inputs["name"] for resource in recording.of_type(RECORD)} == {"coolify.staging.example.com"}
-    assert recording.outputs["hostnames"] == {"coolify": "coolify.staging.example.com"}
+    assert recording.outputs["dns.hostnames"] == {"coolify": "coolify.staging.example.com"}
 
 
-def test_record_resource_names_are_stable(recorded: Recorded) -> None:
-    names = {resource.name for resource in recorded("staging", "apply").of_type(RECORD)}
+def test_record_resource_names_are_stable() -> None:
+    names = {resource.name for resource in shipped("staging").of_type(RECORD)}
     expected = {f"dns-{label}-{kind}" for label in LABELS for kind in ("a", "aaaa")}
     assert names == expected | {"dns-caa-issue", "dns-caa-issuewild"}
 
@@ -96,18 +117,31 @@ def test_without_a_domain_names_fall_back_to_sslip_io_and_nothing_is_created() -
     recording = record("staging", {"domain": None})
     assert recording.of_type(RECORD) == []
     assert recording.invokes == ()
-    ipv4 = recording.outputs["ipv4Address"]
-    assert recording.outputs["hostnames"] == {
+    ipv4 = recording.outputs["host.ipv4_address"]
+    assert recording.outputs["dns.hostnames"] == {
         "@": f"{ipv4}.sslip.io",
         "www": f"www.{ipv4}.sslip.io",
         "coolify": f"coolify.{ipv4}.sslip.io",
         "api": f"api.{ipv4}.sslip.io",
         "*": f"*.{ipv4}.sslip.io",
     }
-    assert recording.outputs["dashboardHostname"] == f"coolify.{ipv4}.sslip.io"
+    assert recording.outputs["dns.dashboard_hostname"] == f"coolify.{ipv4}.sslip.io"
 
 
-def test_production_hostnames_output(recorded: Recorded) -> None:
-    outputs = recorded("production", "apply").outputs
-    assert outputs["dashboardHostname"] == "coolify.example.com"
-    assert outputs["hostnames"]["*"] == "*.example.com"
+def test_production_hostnames_output() -> None:
+    outputs = shipped("production").outputs
+    assert outputs["dns.dashboard_hostname"] == "coolify.example.com"
+    assert outputs["dns.hostnames"]["*"] == "*.example.com"
+    assert outputs["dns.dashboard_url"] == "https://coolify.example.com"
+
+
+def test_app_names_may_point_elsewhere_the_dashboard_stays_on_the_host() -> None:
+    recording = record_components(lambda config: build(config, BALANCER), "production")
+    records = address_records(recording)
+    host_ipv4, host_ipv6 = recording.outputs["host.ipv4_address"], recording.outputs["host.ipv6_address"]
+    for (kind, name), resource in records.items():
+        on_host = name == "coolify.example.com"
+        expected = (
+            (host_ipv4 if kind == "A" else host_ipv6) if on_host else (BALANCER.ipv4 if kind == "A" else BALANCER.ipv6)
+        )
+        assert resource.inputs["content"] == expected, name

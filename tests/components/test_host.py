@@ -1,15 +1,13 @@
-"""The host component: firewall, protection, addresses and keys, per stack."""
+"""The host component alone: firewall, protection, addresses, keys and its first steps, per stack."""
 
-from collections.abc import Callable
+import functools
 
 import pytest
 
 from preview.engine import RecordedStack
 from preview.mocks import FAKE_DEPLOY_PUBLIC_KEY
-from preview.values import Secret
-from tests.conftest import STACKS, record
-
-Recorded = Callable[[str, str], RecordedStack]
+from tests.components.conftest import host, record_components
+from tests.conftest import STACKS
 
 ADMINS = ["203.0.113.0/24", "2001:db8:1234::/48"]
 WORLD = ["0.0.0.0/0", "::/0"]
@@ -50,24 +48,28 @@ DIRECT_PORTS = [
     },
 ]
 STATEFUL = {"host-server", "host-ipv4", "host-ipv6"}
-STATEFUL_DATA = {"data-postgres-volume", "data-redis-data", "backups-bucket"}
+
+
+@functools.cache
+def shipped(stack: str) -> RecordedStack:
+    return record_components(host, stack)
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_firewall_keeps_coolify_ports_closed_by_default(recorded: Recorded, stack: str) -> None:
-    (firewall,) = recorded(stack, "apply").of_type("hcloud:index/firewall:Firewall")
+def test_firewall_keeps_coolify_ports_closed_by_default(stack: str) -> None:
+    (firewall,) = shipped(stack).of_type("hcloud:index/firewall:Firewall")
     assert firewall.inputs["rules"] == ALWAYS_OPEN
 
 
 def test_opening_the_direct_ports_admits_admin_networks_only() -> None:
-    recording = record("staging", {"coolify": {"closeDirectPorts": False}})
+    recording = record_components(host, "staging", {"coolify": {"closeDirectPorts": False}})
     (firewall,) = recording.of_type("hcloud:index/firewall:Firewall")
     assert firewall.inputs["rules"] == ALWAYS_OPEN + DIRECT_PORTS
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_firewall_applies_to_the_server_from_its_first_boot(recorded: Recorded, stack: str) -> None:
-    recording = recorded(stack, "apply")
+def test_firewall_applies_to_the_server_from_its_first_boot(stack: str) -> None:
+    recording = shipped(stack)
     (attachment,) = recording.of_type("hcloud:index/firewallAttachment:FirewallAttachment")
     (server,) = recording.of_type("hcloud:index/server:Server")
     (selector,) = attachment.inputs["labelSelectors"]
@@ -78,11 +80,12 @@ def test_firewall_applies_to_the_server_from_its_first_boot(recorded: Recorded, 
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_only_production_protects_stateful_resources(recorded: Recorded, stack: str) -> None:
-    recording = recorded(stack, "apply")
+def test_only_production_protects_the_server_and_its_addresses(stack: str) -> None:
+    recording = shipped(stack)
     production = stack == "production"
-    protected = {resource.name for resource in recording.resources if resource.protect}
-    assert protected == (STATEFUL | STATEFUL_DATA if production else set())
+    assert {resource.name for resource in recording.resources if resource.protect} == (
+        STATEFUL if production else set()
+    )
     (server,) = recording.of_type("hcloud:index/server:Server")
     assert server.inputs["deleteProtection"] is production
     assert server.inputs["rebuildProtection"] is production
@@ -92,20 +95,15 @@ def test_only_production_protects_stateful_resources(recorded: Recorded, stack: 
         assert address.inputs["autoDelete"] is False
 
 
-def test_production_can_be_unprotected_explicitly() -> None:
-    recording = record("production", {"protection": {"protect": False, "deleteProtection": False}})
-    assert not any(resource.protect for resource in recording.resources)
-
-
 @pytest.mark.parametrize("stack", STACKS)
-def test_server_ignores_changes_that_would_replace_it(recorded: Recorded, stack: str) -> None:
-    (server,) = recorded(stack, "apply").of_type("hcloud:index/server:Server")
+def test_server_ignores_changes_that_would_replace_it(stack: str) -> None:
+    (server,) = shipped(stack).of_type("hcloud:index/server:Server")
     assert server.ignore_changes == ("userData", "sshKeys", "image")
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_server_uses_the_primary_ips_and_all_keys(recorded: Recorded, stack: str) -> None:
-    recording = recorded(stack, "apply")
+def test_server_uses_the_primary_ips_and_all_keys(stack: str) -> None:
+    recording = shipped(stack)
     (server,) = recording.of_type("hcloud:index/server:Server")
     ipv4, ipv6 = recording.named("host-ipv4"), recording.named("host-ipv6")
     assert (ipv4.inputs["type"], ipv6.inputs["type"]) == ("ipv4", "ipv6")
@@ -119,29 +117,28 @@ def test_server_uses_the_primary_ips_and_all_keys(recorded: Recorded, stack: str
     assert server.inputs["labels"]["managed-by"] == "pulumi"
 
 
-def test_outputs_are_the_stable_addresses(recorded: Recorded) -> None:
-    outputs = recorded("staging", "apply").outputs
-    ipv4 = outputs["ipv4Address"]
-    assert ipv4.startswith("49.12.0.")
-    assert outputs["ipv6Address"].startswith("2a01:4f8:c0c:")
-    assert outputs["ipv6Address"].endswith("::1")
-    assert outputs["sshCommand"] == f"ssh ops@{ipv4}"
-    assert outputs["serverId"].isdigit()
-
-
-def test_deploy_key_is_generated_and_its_private_half_stays_secret(recorded: Recorded) -> None:
-    recording = recorded("staging", "apply")
+def test_deploy_key_is_generated_and_its_private_half_stays_secret() -> None:
+    recording = shipped("staging")
     (private_key,) = recording.of_type("tls:index/privateKey:PrivateKey")
     assert private_key.inputs == {"algorithm": "ED25519"}
     assert "privateKeyOpenssh" in private_key.additional_secret_outputs
     assert recording.named("host-ssh-key-deploy").inputs["publicKey"] == FAKE_DEPLOY_PUBLIC_KEY
-    assert isinstance(recording.outputs["deployPrivateKey"], Secret)
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_child_belongs_to_the_component(recorded: Recorded, stack: str) -> None:
-    recording = recorded(stack, "apply")
-    host = recording.named("host")
-    children = [resource for resource in recording.resources if resource.name.startswith("host-")]
-    assert len(children) == 8
-    assert all(resource.parent == host.urn for resource in children)
+def test_the_host_hardens_its_server_once_it_answers_ssh(stack: str) -> None:
+    recording = shipped(stack)
+    reachable, hardened = recording.named("host-wait-for-ssh"), recording.named("host-harden-host")
+    assert reachable.type == "command:local:Command" and hardened.type == "command:remote:Command"
+    assert reachable.urn in hardened.dependencies
+    address = recording.named("host-ipv4").urn
+    assert address in reachable.property_dependencies["environment"]
+    assert address in hardened.property_dependencies["connection"]
+    assert hardened.inputs["create"].startswith("ADMIN_USER=ops ")
+
+
+def test_the_hardening_steps_keep_the_urns_they_had_under_the_coolify_component() -> None:
+    recording = shipped("production")
+    earlier = "urn:pulumi:production::hetzner-coolify::hetzner-coolify:coolify:Coolify${type}::coolify-{step}"
+    for step, kind in (("wait-for-ssh", "command:local:Command"), ("harden-host", "command:remote:Command")):
+        assert recording.named(f"host-{step}").aliases == (earlier.format(type=kind, step=step),)

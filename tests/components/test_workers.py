@@ -1,18 +1,35 @@
-"""Workers behind a load balancer, under mocks: counts, private network, placement, firewall, targets."""
+"""Workers behind a load balancer, with the host and Coolify they join: counts, private network, placement,
+firewall, targets, registration."""
 
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.workers import LOAD_BALANCER_IP, MAIN_SERVER_IP, worker_ip
 from preview.engine import RecordedStack
 from preview.mocks import FAKE_COOLIFY_PUBLIC_KEY
-from tests.conftest import record
+from stack_config import StackConfig
+from tests.components.conftest import observe, record_components, running_coolify, workers
 
 SERVER = "hcloud:index/server:Server"
 
 
-def workers(count: int, stack: str = "production", **extra: object) -> RecordedStack:
+def build(config: StackConfig) -> None:
+    main, installed = running_coolify(config)
+    built = workers(config, main, installed)
+    observe("host", main, "ipv4_address")
+    observe("workers", built, "load_balancer_ipv4", "load_balancer_ipv6", "registration_steps")
+    pulumi.export("workers.app_addresses", vars(built.app_addresses) if built.app_addresses else None)
+
+
+def record(
+    stack: str, changes: dict[str, Any] | None = None, secret_keys: frozenset[str] = frozenset()
+) -> RecordedStack:
+    return record_components(build, stack, changes, secret_keys=secret_keys)
+
+
+def with_workers(count: int, stack: str = "production", **extra: object) -> RecordedStack:
     balancer = "lb21" if count > 25 else "lb11"
     return record(stack, {"workers": {"count": count, "loadBalancer": {"type": balancer}}, **extra})
 
@@ -23,16 +40,9 @@ def worker_servers(recording: RecordedStack) -> list[dict[str, Any]]:
     return [server.inputs for server in sorted(servers, key=lambda server: int(server.name.rsplit("-", 1)[1]))]
 
 
-def test_no_workers_means_no_network_and_no_load_balancer(recorded) -> None:
-    recording = recorded("production", "apply")
-    assert worker_servers(recording) == []
-    assert not any(resource.name.startswith("workers") for resource in recording.resources)
-    assert "loadBalancerIpv4" not in recording.outputs
-
-
 @pytest.mark.parametrize("count", [3, 50])
 def test_workers_on_the_private_network_spread_over_placement_groups(count: int) -> None:
-    recording = workers(count)
+    recording = with_workers(count)
     servers = worker_servers(recording)
     assert len(servers) == count
     assert [server["name"] for server in servers] == [
@@ -56,15 +66,18 @@ def test_workers_on_the_private_network_spread_over_placement_groups(count: int)
 
 
 def test_worker_firewall_admits_admins_the_coolify_host_and_the_load_balancer() -> None:
-    recording = workers(3)
+    recording = with_workers(3)
     rules = {
         rule["port"] if "port" in rule else rule["protocol"]: rule
         for rule in recording.named("workers-firewall").inputs["rules"]
     }
-    ipv4 = recording.outputs["ipv4Address"]
+    ipv4 = recording.outputs["host.ipv4_address"]
     assert rules["22"]["sourceIps"][:2] == ["203.0.113.0/24", "2001:db8:1234::/48"]
     assert rules["22"]["sourceIps"][2] == f"{ipv4}/32" and rules["22"]["sourceIps"][3].endswith("::/64")
-    balancer = [f"{recording.outputs['loadBalancerIpv4']}/32", f"{recording.outputs['loadBalancerIpv6']}/128"]
+    balancer = [
+        f"{recording.outputs['workers.load_balancer_ipv4']}/32",
+        f"{recording.outputs['workers.load_balancer_ipv6']}/128",
+    ]
     assert rules["80"]["sourceIps"] == balancer and rules["443"]["sourceIps"] == balancer
     assert set(rules) == {"22", "80", "443", "icmp"}
     (selector,) = recording.named("workers-firewall-attachment").inputs["labelSelectors"]
@@ -75,7 +88,7 @@ def test_worker_firewall_admits_admins_the_coolify_host_and_the_load_balancer() 
 
 
 def test_load_balancer_targets_private_addresses_with_health_checks() -> None:
-    recording = workers(3)
+    recording = with_workers(3)
     balancer = recording.named("workers-load-balancer").inputs
     assert (balancer["loadBalancerType"], balancer["location"]) == ("lb11", "nbg1")
     assert recording.named("workers-load-balancer-network").inputs["ip"] == LOAD_BALANCER_IP
@@ -94,31 +107,19 @@ def test_the_health_check_asks_for_the_chosen_app() -> None:
     assert recording.named("workers-load-balancer-80").inputs["healthCheck"]["http"]["domain"] == "www.example.com"
 
 
-def test_app_names_point_at_the_load_balancer_the_dashboard_at_the_host() -> None:
-    recording = workers(3)
-    addresses = {
-        record.inputs["name"]: record.inputs["content"]
-        for record in recording.of_type("cloudflare:index/dnsRecord:DnsRecord")
-        if record.inputs["type"] == "A"
+def test_app_names_go_to_the_load_balancer_unless_dns_stays_on_the_host() -> None:
+    recording = with_workers(3)
+    balancer = {
+        "ipv4": recording.outputs["workers.load_balancer_ipv4"],
+        "ipv6": recording.outputs["workers.load_balancer_ipv6"],
     }
-    balancer, host = recording.outputs["loadBalancerIpv4"], recording.outputs["ipv4Address"]
-    assert addresses == {"example.com": balancer, "www.example.com": balancer, "api.example.com": balancer,
-                         "*.example.com": balancer, "coolify.example.com": host}  # fmt: skip
-
-
-def test_dns_may_stay_on_the_host() -> None:
-    recording = record("production", {"workers": {"count": 3, "loadBalancer": {"dns": False}}})
-    host = recording.outputs["ipv4Address"]
-    contents = {
-        rec.inputs["content"]
-        for rec in recording.of_type("cloudflare:index/dnsRecord:DnsRecord")
-        if rec.inputs["type"] == "A"
-    }
-    assert contents == {host}
+    assert recording.outputs["workers.app_addresses"] == balancer
+    staying = record("production", {"workers": {"count": 3, "loadBalancer": {"dns": False}}})
+    assert staying.outputs["workers.app_addresses"] is None
 
 
 def test_each_worker_is_hardened_and_trusts_coolifys_key() -> None:
-    recording = workers(2)
+    recording = with_workers(2)
     key = recording.named("workers-coolify-key")
     assert recording.named("coolify-direct-ports").urn in key.dependencies
     for n in (1, 2):
@@ -131,8 +132,8 @@ def test_each_worker_is_hardened_and_trusts_coolifys_key() -> None:
 
 
 def test_without_a_token_the_steps_to_register_are_printed() -> None:
-    recording = workers(2)
-    steps = recording.outputs["coolifyWorkerSteps"]
+    recording = with_workers(2)
+    steps = recording.outputs["workers.registration_steps"]
     assert "name hetzner-coolify-production-worker-2, IP 10.0.1.11, then Validate Server" in steps
     assert not any(resource.name.endswith("-register") for resource in recording.resources)
 
@@ -146,4 +147,4 @@ def test_with_a_token_workers_are_registered_through_the_api() -> None:
     assert register.inputs["create"] == "WORKER_NAME=hetzner-coolify-production-worker-2 WORKER_IP=10.0.1.11 bash -s"
     assert "environment" in register.additional_secret_outputs
     assert recording.named("workers-2-authorize-coolify").urn in register.dependencies
-    assert "coolifyWorkerSteps" not in recording.outputs
+    assert recording.outputs["workers.registration_steps"] is None

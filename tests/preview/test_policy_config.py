@@ -52,7 +52,7 @@ def test_all_sets_every_level_and_named_policies_override_it(tmp_path: Path) -> 
         (
             {"a-b-c-enable-y": "strict"},
             "stack.json: a-b-c-enable-y: 'strict' is not an enforcement level; "
-            "allowed: advisory, mandatory, remediate, disabled",
+            "allowed: mandatory, remediate, advisory, disabled",
         ),
         (
             {"a-b-c-disallow-x": {"minLen": 3}},

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.data_services import redis_server_arguments
+from components.service_containers import redis_server_arguments
 from tests.components.scripts.conftest import free_port
 
 

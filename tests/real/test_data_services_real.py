@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.data_services import POSTGRES_HEALTHCHECK, REDIS_HEALTHCHECK, database_url, redis_url
+from components.service_containers import POSTGRES_HEALTHCHECK, REDIS_HEALTHCHECK, database_url, redis_url
 from tests.real.servers import POSTGRES_BIN, Postgres, Redis, postgres_server, redis_server
 
 

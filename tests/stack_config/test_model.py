@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from stack_config import ConfigError, StackConfig, load_stack_config
-from stack_config.hetzner_catalog import SERVER_TYPES
+from stack_config.catalog import SERVER_TYPES
 from tests.conftest import NAMESPACE, STACKS, shipped_value, stack_settings
 
 ALICE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA2FAAB9YEE4rEw/DUJHbOGWax1rVeqX1KJVEd60ESW7 alice@example.com"
@@ -328,7 +328,8 @@ BAD_VALUES += [
      "hetzner-coolify:workers: type 'cx33' is not offered in 'ash', where the workers run; it is offered in fsn1, "
      "nbg1, hel1"),
     ("staging", {"workers": {"loadBalancer": {"type": "lb99"}}},
-     "hetzner-coolify:workers.loadBalancer.type: 'lb99' is invalid; input should be 'lb11', 'lb21' or 'lb31'"),
+     "hetzner-coolify:workers.loadBalancer.type: 'lb99' is not a Hetzner load balancer type; allowed: lb11, lb21, "
+     "lb31"),
     ("staging", {"domain": None, "workers": {"count": 1}},
      "hetzner-coolify:workers.count: workers need a domain: apps reach them through the load balancer by name"),
     ("staging", {"workers": {"count": 1, "loadBalancer": {"healthCheckLabel": "coolify"}}},
@@ -367,13 +368,20 @@ BAD_VALUES += [
      "hetzner-coolify:backups.retention.daily: 0 is invalid; input should be greater than or equal to 1"),
     ("staging", {"backups": {"storage": {"accountId": "my-account"}}},
      "hetzner-coolify:backups.storage.accountId: 'my-account' is not a Cloudflare account id (32 hex digits)"),
-    ("staging", {"backups": {"storage": {"kind": "s3"}}},
-     "hetzner-coolify:backups.storage.endpoint: is required for s3 storage"),
-    ("staging", {"backups": {"storage": {"kind": "s3", "endpoint": "http://fsn1.your-objectstorage.com",
-                                         "bucket": "b-1"}}},
-     "hetzner-coolify:backups.storage.endpoint: 'http://fsn1.your-objectstorage.com' is not an https:// URL"),
+    ("staging", {"backups": {"storage": {"accountId": None}}},
+     "hetzner-coolify:backups.storage.accountId: is required (Cloudflare account id)"),
+    ("staging", {"backups": {"storage": {"kind": "gcs"}}},
+     "hetzner-coolify:backups.storage.kind: 'gcs' is not a storage kind; allowed: r2, s3"),
+    ("staging", {"backups": {"storage": {"kind": "s3", "accountId": None, "bucket": "team-backups"}}},
+     "hetzner-coolify:backups.storage.endpoint: is required (S3 endpoint, e.g. https://fsn1.your-objectstorage.com)"),
     ("staging", {"backups": {"storage": {"kind": "s3", "endpoint": "https://fsn1.your-objectstorage.com",
                                          "bucket": "team-backups"}}},
+     "hetzner-coolify:backups.storage.accountId: is not a known key; allowed: kind, endpoint, bucket, region"),
+    ("staging", {"backups": {"storage": {"kind": "s3", "accountId": None,
+                                         "endpoint": "http://fsn1.your-objectstorage.com", "bucket": "b-1"}}},
+     "hetzner-coolify:backups.storage.endpoint: 'http://fsn1.your-objectstorage.com' is not an https:// URL"),
+    ("staging", {"backups": {"storage": {"kind": "s3", "accountId": None,
+                                         "endpoint": "https://fsn1.your-objectstorage.com", "bucket": "team-backups"}}},
      "hetzner-coolify:backupS3AccessKeyId: is required for s3 backup storage; set it with `pulumi config set "
      "--secret`"),
     ("staging", {"backupS3SecretAccessKey": "in-clear-in-the-stack-file"},

@@ -121,7 +121,7 @@ class TestDirectPorts:
         return [call for call in sandbox.calls() if call.startswith("docker compose")]
 
     def test_loopback_installs_the_override_and_recreates_once(self, sandbox: Sandbox) -> None:
-        inputs = direct_ports_inputs(restricted=True, version="4.3.19")
+        inputs = direct_ports_inputs(close_direct_ports=True, version="4.3.19")
         assert sandbox.run("restrict-direct-ports.sh", inputs).returncode == 0
         override = (sandbox.root / CUSTOM).read_text()
         assert override == inputs["COMPOSE_OVERRIDE"]

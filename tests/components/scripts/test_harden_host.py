@@ -1,6 +1,6 @@
 """harden-host.sh in a sandbox: what it writes, that a second run changes nothing, that it never locks out."""
 
-from components.bootstrap import harden_inputs
+from components.server import harden_inputs
 from tests.components.scripts.conftest import Sandbox
 
 ALICE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA2FAAB9YEE4rEw/DUJHbOGWax1rVeqX1KJVEd60ESW7 alice@example.com"

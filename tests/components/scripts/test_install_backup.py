@@ -2,7 +2,8 @@
 
 import pytest
 
-from components.backups import BackupArgs, PostgresSource, R2Storage, job_inputs, job_settings
+from components.backups import Bucket, DatabaseDump, job_inputs, job_settings
+from stack_config.backups import BackupSettings, R2StorageSettings
 from tests.components.scripts.conftest import Sandbox
 
 CREDENTIALS = {"BACKUP_S3_ACCESS_KEY_ID": "0123456789abcdef", "BACKUP_S3_SECRET_ACCESS_KEY": "f" * 64}
@@ -10,14 +11,14 @@ STATE_CHANGING = ("apt-get", "systemctl daemon-reload", "systemctl enable", "sys
 
 
 def inputs(schedule: str = "*-*-* 02:00:00 UTC") -> dict[str, str]:
-    args = BackupArgs(
-        name="hetzner-coolify-staging", storage=R2Storage("0" * 32, "eu", None), schedule=schedule,
-        age_recipient="age1e0n8hx68j4g0ts6z78gx0ee0f30a3309f7gydjy4lkzdmy6wxepqurfhtx", keep_daily=7, keep_weekly=4,
-        keep_monthly=3, ping_url=None, postgres=PostgresSource("postgres", "app", "app"), server_id="1", host="h",
-        private_key="k", after=[], protect=False,
-    )  # fmt: skip
-    settings = job_settings(args, "https://example.eu.r2.cloudflarestorage.com", "bucket", "Cloudflare", "auto")
-    return {**job_inputs(args, settings), **CREDENTIALS}
+    settings = BackupSettings(
+        schedule=schedule,
+        age_recipient="age1e0n8hx68j4g0ts6z78gx0ee0f30a3309f7gydjy4lkzdmy6wxepqurfhtx",
+        storage=R2StorageSettings(account_id="0" * 32),
+    )
+    bucket = Bucket("https://example.eu.r2.cloudflarestorage.com", "bucket", "Cloudflare", "auto")
+    values = job_settings(settings, "hetzner-coolify-staging", bucket, DatabaseDump("postgres", "app", "app"))
+    return {**job_inputs(schedule, values), **CREDENTIALS}
 
 
 def test_installs_the_job_and_enables_the_timer(sandbox: Sandbox) -> None:

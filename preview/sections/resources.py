@@ -1,44 +1,11 @@
-"""The sections of the offline preview's report that `pulumi preview` also shows, and the list of all.
-
-Every section turns a RecordedStack into lines, and may fail the preview (a policy violation,
-say). A new report is a new class with `title` and `render`, listed in `sections()`.
-"""
+"""The resource tree, as `pulumi preview` shows it: every resource under its parent, with its inputs and options."""
 
 from collections.abc import Iterable
 from typing import Any
 
-from preview.cost import CostEstimate
-from preview.deploy_time import DeployTime
 from preview.engine import RecordedResource, RecordedStack
-from preview.section import Section, SectionReport
-from preview.values import UNKNOWN, Secret
-
-STACK_TYPE = "pulumi:pulumi:Stack"
-MAX_TEXT = 72
-
-
-def format_value(value: Any) -> str:
-    """One line; secrets masked, unknowns named, long or multi-line text shortened."""
-    if isinstance(value, Secret):
-        return "[secret]"
-    if value is UNKNOWN:
-        return "<known after apply>"
-    if isinstance(value, str):
-        lines = value.splitlines()
-        shown = lines[0] if lines else ""
-        suffix = f" … ({len(lines)} lines)" if len(lines) > 1 else ""
-        if len(shown) > MAX_TEXT:
-            shown, suffix = shown[:MAX_TEXT], f" … ({len(value)} chars)"
-        return f'"{shown}"{suffix}'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}: {format_value(item)}" for key, item in sorted(value.items())) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(format_value(item) for item in value) + "]"
-    if value is None:
-        return "null"
-    return str(value)
+from preview.sections.section import SectionReport
+from preview.values import format_value
 
 
 def _input_lines(inputs: dict[str, Any]) -> Iterable[str]:
@@ -105,37 +72,3 @@ class ResourceTree:
             self._collect(
                 recording, child, indent + ("└─ " if last else "├─ "), indent + ("   " if last else "│  "), rows
             )
-
-
-class StackOutputs:
-    title = "Outputs"
-
-    def render(self, recording: RecordedStack) -> SectionReport:
-        width = max((len(key) for key in recording.outputs), default=0) + 2
-        return SectionReport(
-            ["Outputs:"]
-            + [f"    {(key + ':').ljust(width)}{format_value(value)}" for key, value in recording.outputs.items()]
-        )
-
-
-class Summary:
-    title = "Summary"
-
-    def render(self, recording: RecordedStack) -> SectionReport:
-        components = sum(1 for resource in recording.resources if not resource.custom and resource.type != STACK_TYPE)
-        custom = sum(1 for resource in recording.resources if resource.custom)
-        return SectionReport(
-            [
-                "Resources:",
-                f"    + {len(recording.resources)} to create "
-                f"(1 stack, {_count(components, 'component')}, {_count(custom, 'cloud resource')})",
-            ]
-        )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def sections() -> list[Section]:
-    return [ResourceTree(), StackOutputs(), Summary(), CostEstimate(), DeployTime()]

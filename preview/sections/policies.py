@@ -8,11 +8,9 @@ import yaml
 
 from preview.analyzer import Diagnostic, PolicyPackProcess, analyzer_resources
 from preview.engine import RecordedStack
-from preview.policy_config import resolve
-from preview.section import SectionReport
+from preview.policy_config import LEVELS, resolve
+from preview.sections.section import SectionReport
 from preview.stack_files import StackSettings
-
-LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2}
 
 
 def pack_version(pack_dir: Path) -> str:
@@ -51,7 +49,7 @@ class PolicyVerdicts:
         self.process.configure(settings, self.stack.stack, self.stack.project)
         resources = analyzer_resources(recording, self.stack.config)
         found = self.process.analyze(resources) + self.process.analyze_stack(resources)
-        return sorted(found, key=lambda item: (LEVEL_ORDER.get(item.level, 3), item.policy, item.urn))
+        return sorted(found, key=lambda item: (LEVELS.index(item.level), item.policy, item.urn))
 
     def render(self, recording: RecordedStack) -> SectionReport:
         found = self.diagnostics(recording)

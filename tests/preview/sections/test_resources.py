@@ -1,10 +1,11 @@
-"""Rendering of the preview report."""
+"""The resource tree and the summary beneath it."""
 
 from typing import Any
 
 from preview.engine import RecordedResource, RecordedStack
-from preview.report import ResourceTree, Summary, format_value
-from preview.values import UNKNOWN, Secret
+from preview.sections.resources import ResourceTree
+from preview.sections.summary import Summary
+from preview.values import Secret
 
 
 def resource(
@@ -27,14 +28,6 @@ def resource(
         protect=protect,
         ignore_changes=ignore_changes,
     )
-
-
-def test_values_are_masked_named_and_shortened() -> None:
-    assert format_value(Secret("hunter2")) == "[secret]"
-    assert format_value({"a": Secret("x"), "b": UNKNOWN}) == "{a: [secret], b: <known after apply>}"
-    assert format_value("line one\nline two\n") == '"line one" … (2 lines)'
-    assert format_value("x" * 100) == f'"{"x" * 72}" … (100 chars)'
-    assert format_value([True, None, 5]) == "[true, null, 5]"
 
 
 def test_tree_nests_children_and_shows_flags_and_inputs() -> None:

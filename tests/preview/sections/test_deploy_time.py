@@ -2,16 +2,18 @@
 
 from collections.abc import Callable
 
-from preview.deploy_time import DeployTime, latency, schedule
+from components.server_scripts import server_script
 from preview.engine import RecordedResource, RecordedStack
+from preview.sections.deploy_time import STEP_LATENCIES, DeployTime, latency, schedule
 from tests.conftest import record
 
 Recorded = Callable[[str, str], RecordedStack]
 
 
-def node(name: str, kind: str, *after: str, provider: str = "") -> RecordedResource:
+def node(name: str, kind: str, *after: str, provider: str = "", script: str = "") -> RecordedResource:
+    inputs = {"stdin": server_script(script).text} if script else {}
     return RecordedResource(
-        f"urn:{name}", kind, name, dependencies=tuple(f"urn:{dep}" for dep in after), provider=provider
+        f"urn:{name}", kind, name, inputs=inputs, dependencies=tuple(f"urn:{dep}" for dep in after), provider=provider
     )
 
 
@@ -28,7 +30,7 @@ def test_a_small_graph() -> None:
     graph = [
         node("key", KEY),
         node("server", SERVER, "key"),
-        node("x-install-coolify", "command:remote:Command", "server"),
+        node("x-install-coolify", "command:remote:Command", "server", script="install-coolify.sh"),
         node("record", RECORD, "key"),
         node("network", ZONE),
     ]
@@ -44,7 +46,7 @@ def test_an_explicit_provider_is_a_dependency() -> None:
     graph = [
         node("image", "docker:index/remoteImage:RemoteImage", provider="urn:docker::id"),
         node("docker", "pulumi:providers:docker", "gate"),
-        node("gate", "command:remote:Command"),
+        node("gate", "command:remote:Command", script="restrict-direct-ports.sh"),
     ]
     assert [resource.name for resource in schedule(graph).critical_path] == ["gate", "docker", "image"]
 
@@ -57,7 +59,7 @@ def test_components_and_the_stack_take_no_time(recorded: Recorded) -> None:
 def test_shipped_production_waits_for_the_bootstrap_then_the_data(recorded: Recorded) -> None:
     plan = schedule(recorded("production", "plan").resources)
     names = [resource.name for resource in plan.critical_path]
-    bootstrap = ["host-server", "coolify-wait-for-ssh", "coolify-harden-host", "coolify-install-coolify",
+    bootstrap = ["host-server", "host-wait-for-ssh", "host-harden-host", "coolify-install-coolify",
                  "coolify-wait-for-coolify", "coolify-direct-ports"]  # fmt: skip
     assert names[names.index("host-server") :][: len(bootstrap)] == bootstrap
     assert names[-1] == "backups-install-job"
@@ -94,3 +96,24 @@ def test_workers_run_beside_each_other() -> None:
     few, many = (schedule(record("staging", {"workers": {"count": count}}).resources) for count in (1, 10))
     assert many.total_seconds == few.total_seconds
     assert many.peak_parallel > few.peak_parallel
+
+
+def test_a_step_whose_script_has_no_latency_fails_the_estimate() -> None:
+    unknown = node("owner-install", "command:remote:Command")
+    report = DeployTime().render(RecordedStack("p", "s", (unknown,), ()))
+    assert report.failed
+    assert report.lines[-1] == (
+        "    error: owner-install runs no script of components/scripts/, which has no row in STEP_LATENCIES "
+        "(preview/sections/deploy_time.py)"
+    )
+
+
+def test_every_step_of_every_feature_has_its_own_latency() -> None:
+    everything = {"workers": {"count": 2}, "coolifyApiToken": "1|k8vR2mQ9xL4pT7wZ3nB6yH1jF5dG0sCa"}
+    recording = record("production", everything, secret_keys=frozenset({"coolifyApiToken"}))
+    steps = [resource for resource in recording.resources if resource.type.startswith("command:")]
+    scripts = {
+        name for name in STEP_LATENCIES if any(step.inputs["stdin"] == server_script(name).text for step in steps)
+    }
+    assert scripts == set(STEP_LATENCIES)
+    assert not DeployTime().render(recording).failed

@@ -1,4 +1,4 @@
-"""What every part of the offline preview's report is: lines from a recording, and a verdict."""
+"""What every section of the offline preview's report is: lines from a recording, and a verdict."""
 
 from dataclasses import dataclass
 from typing import Protocol

@@ -1,0 +1,93 @@
+"""Steps run on a server over SSH: a server script with its inputs, as root with the deploy key.
+
+A step is a server script run as `bash -s` (see server_scripts.py). Its trigger is the server's id
+and a hash of its script and inputs: a replaced server gets every step again, a changed script or
+input runs that step again, and an unchanged stack runs nothing.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_command import local, remote
+
+from components.server_scripts import command_line, fingerprint, server_script, sshd_accepts
+
+ROOT_USER = "root"
+
+
+@dataclass(frozen=True)
+class ServerAccess:
+    """How steps reach a server: its id (a replaced server runs every step again), address and the deploy key."""
+
+    server_id: pulumi.Input[str]
+    address: pulumi.Input[str]
+    private_key: pulumi.Input[str]
+    """The generated deploy key (secret), authorized for root."""
+
+    @property
+    def connection(self) -> remote.ConnectionArgs:
+        return remote.ConnectionArgs(host=self.address, user=ROOT_USER, private_key=self.private_key)
+
+
+class StepContractError(pulumi.RunError):
+    """A step would send what the server cannot receive; a mistake in this program, not in the stack's config."""
+
+
+def wait_for_ssh(
+    name: str, server: ServerAccess, *, parent: pulumi.Resource, aliases: Sequence[pulumi.Alias] = ()
+) -> local.Command:
+    """Where `pulumi up` runs: until the server answers SSH (through the system ssh, as the Docker provider will) and
+    cloud-init has finished."""
+    script = server_script("wait-for-ssh.sh")
+    return local.Command(
+        name,
+        create="bash -s",
+        stdin=script.text,
+        environment={"SSH_HOST": server.address, "SSH_USER": ROOT_USER, "SSH_PRIVATE_KEY": server.private_key},
+        triggers=[server.server_id, script.digest],
+        opts=pulumi.ResourceOptions(
+            parent=parent, additional_secret_outputs=["environment"], aliases=list(aliases) or None
+        ),
+    )
+
+
+def remote_step(
+    name: str,
+    server: ServerAccess,
+    script_name: str,
+    inputs: Mapping[str, str] | pulumi.Output[dict[str, str]],
+    *,
+    parent: pulumi.Resource,
+    after: Sequence[pulumi.Resource],
+    secrets: Mapping[str, pulumi.Input[str]] | None = None,
+    aliases: Sequence[pulumi.Alias] = (),
+) -> remote.Command:
+    """Run `script_name` on the server with `inputs` on its command line and `secrets` as SSH environment.
+
+    Inputs known only at deploy time (another resource's id or output) may come as an Output.
+    """
+    refused = [variable for variable in secrets or {} if not sshd_accepts(variable)]
+    if refused:
+        raise StepContractError(
+            f"step {name} sends {', '.join(refused)} as SSH environment, which the hardened sshd drops: add "
+            "it to AcceptEnv in components/templates/sshd-hardening.conf"
+        )
+    script = server_script(script_name)
+    known: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(inputs).apply(dict)
+    return remote.Command(
+        name,
+        connection=server.connection,
+        create=known.apply(command_line),
+        stdin=script.text,
+        environment=secrets,
+        # Without this, an update tries to send the previous output as SSH environment.
+        add_previous_output_in_env=False,
+        triggers=[server.server_id, known.apply(lambda values: fingerprint(script, values))],
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=list(after),
+            additional_secret_outputs=["environment"] if secrets else None,
+            aliases=list(aliases) or None,
+        ),
+    )

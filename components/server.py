@@ -1,0 +1,180 @@
+"""A managed Hetzner server, main or worker: created behind its firewall, protected as configured, then hardened.
+
+`managed_server` creates, under the component that owns it, a `Server` with minimal cloud-init whose
+changes that would replace it are ignored, and its first steps over SSH: wait until it answers, then
+harden it (sshd keys only, fail2ban, unattended upgrades, a sudo admin user, root's keys kept to the
+admin keys and the deploy key). `label_firewall` is the cloud firewall every server carrying its
+label gets: attached before any such server exists, so Hetzner filters a server from its first boot.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_hcloud as hcloud
+
+from components.firewall_rules import FirewallRule
+from components.remote_steps import ServerAccess, remote_step, wait_for_ssh
+from components.server_scripts import template_text
+from components.templates import render_template
+
+# Changing any of these would replace the server and wipe its disk; they only matter at creation.
+SERVER_IGNORED_CHANGES = ["user_data", "ssh_keys", "image"]
+# Servers carrying this label (value: the firewall's name) get that firewall.
+FIREWALL_LABEL = "firewall"
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """What a server is made of and how it is guarded."""
+
+    name: str
+    server_type: str
+    location: str
+    image: str
+    backups: bool
+    labels: Mapping[str, str]
+    protect: bool
+    delete_protection: bool
+
+
+@dataclass(frozen=True)
+class PublicAddresses:
+    ipv4: pulumi.Input[str]
+    ipv6: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class Logins:
+    """Who may log in to a hardened server: the admin user with the admin keys; root with those and the deploy key."""
+
+    admin_user: str
+    admin_public_keys: Sequence[str]
+    deploy_public_key: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class EarlierSteps:
+    """The component a server's first steps belonged to before they moved, which named them after itself.
+
+    Aliases to those URNs keep the steps of a deployed stack: they neither run again nor get replaced.
+    """
+
+    component_type: str
+    component_name: str
+
+    def alias(self, step: str) -> pulumi.Alias:
+        parent = pulumi.create_urn(self.component_name, self.component_type)
+        return pulumi.Alias(name=f"{self.component_name}-{step}", parent=parent)
+
+
+@dataclass(frozen=True)
+class ManagedServer:
+    server: hcloud.Server
+    access: ServerAccess
+    hardened: pulumi.Resource
+    """The hardening step: what runs on the server next waits for it."""
+
+
+def harden_inputs(admin_user: str, admin_public_keys: Sequence[str], deploy_public_key: str) -> dict[str, str]:
+    return {
+        "ADMIN_USER": admin_user,
+        "ADMIN_KEYS": "".join(f"{key}\n" for key in admin_public_keys),
+        "ROOT_KEYS": "".join(f"{key.strip()}\n" for key in [*admin_public_keys, deploy_public_key]),
+        "SSHD_CONFIG": template_text("sshd-hardening.conf"),
+        "FAIL2BAN_JAIL": template_text("fail2ban-sshd.local"),
+        "AUTO_UPGRADES": template_text("20auto-upgrades"),
+    }
+
+
+def managed_server(
+    name: str,
+    spec: ServerSpec,
+    *,
+    parent: pulumi.Resource,
+    ssh_key_ids: Sequence[pulumi.Input[str]],
+    firewall: hcloud.FirewallAttachment,
+    logins: Logins,
+    private_key: pulumi.Input[str],
+    step_prefix: str,
+    address: pulumi.Input[str] | None = None,
+    public_nets: Sequence[hcloud.ServerPublicNetArgs] | None = None,
+    networks: Sequence[hcloud.ServerNetworkArgs] | None = None,
+    placement_group_id: pulumi.Input[int] | None = None,
+    after: Sequence[pulumi.Resource] = (),
+    earlier_steps: EarlierSteps | None = None,
+) -> ManagedServer:
+    """The server `name`, created after the firewall attachment whose label it carries, then the steps
+    `<step_prefix>-wait-for-ssh` and `<step_prefix>-harden-host` on it, reached at `address` (default: its
+    own IPv4)."""
+    server = hcloud.Server(
+        name,
+        name=spec.name,
+        server_type=spec.server_type,
+        location=spec.location,
+        image=spec.image,
+        ssh_keys=list(ssh_key_ids),
+        user_data=render_template("cloud-config.yaml", {"hostname": spec.name}),
+        public_nets=public_nets or [hcloud.ServerPublicNetArgs(ipv4_enabled=True, ipv6_enabled=True)],
+        networks=networks,
+        placement_group_id=placement_group_id,
+        backups=spec.backups,
+        delete_protection=spec.delete_protection,
+        rebuild_protection=spec.delete_protection,
+        shutdown_before_deletion=True,
+        labels=dict(spec.labels),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            protect=spec.protect,
+            ignore_changes=SERVER_IGNORED_CHANGES,
+            depends_on=[firewall, *after],
+        ),
+    )
+    access = ServerAccess(server.id, address if address is not None else server.ipv4_address, private_key)
+
+    def aliases(step: str) -> list[pulumi.Alias]:
+        return [earlier_steps.alias(step)] if earlier_steps else []
+
+    reachable = wait_for_ssh(f"{step_prefix}-wait-for-ssh", access, parent=parent, aliases=aliases("wait-for-ssh"))
+    inputs = pulumi.Output.from_input(logins.deploy_public_key).apply(
+        lambda deploy_key: harden_inputs(logins.admin_user, logins.admin_public_keys, deploy_key)
+    )
+    hardened = remote_step(
+        f"{step_prefix}-harden-host",
+        access,
+        "harden-host.sh",
+        inputs,
+        parent=parent,
+        after=[reachable],
+        aliases=aliases("harden-host"),
+    )
+    return ManagedServer(server, access, hardened)
+
+
+def label_firewall(
+    name: str, *, physical_name: str, rules: Sequence[FirewallRule], labels: Mapping[str, str], parent: pulumi.Resource
+) -> hcloud.FirewallAttachment:
+    """A cloud firewall for every server labelled `firewall=<physical_name>`: attached before any server exists,
+    so that Hetzner applies it from a server's first boot."""
+    firewall = hcloud.Firewall(
+        name,
+        name=physical_name,
+        rules=[
+            hcloud.FirewallRuleArgs(
+                direction="in",
+                protocol=rule.protocol,
+                port=rule.port,
+                source_ips=list(rule.source_ips),
+                description=rule.description,
+            )
+            for rule in rules
+        ],
+        labels=dict(labels),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return hcloud.FirewallAttachment(
+        f"{name}-attachment",
+        firewall_id=firewall.id.apply(int),
+        label_selectors=[f"{FIREWALL_LABEL}={physical_name}"],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

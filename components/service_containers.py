@@ -1,0 +1,72 @@
+"""The data services' containers as plain values: their names on Coolify's network, ports, data
+directories, commands, healthchecks, and the URLs apps connect with. The real-server tests start
+containers from the same values."""
+
+from urllib.parse import quote
+
+import pulumi
+
+from stack_config.data_services import PostgresSettings
+
+# Coolify's Docker network: every app it deploys is on it and reaches these services by name.
+COOLIFY_NETWORK = "coolify"
+POSTGRES_HOST = "postgres"
+POSTGRES_PORT = 5432
+REDIS_HOST = "redis"
+REDIS_PORT = 6379
+# A subdirectory, so that initdb never meets a file system's lost+found.
+PGDATA = "/var/lib/postgresql/data/pgdata"
+POSTGRES_DATA_DIR = "/var/lib/postgresql/data"
+VOLUME_MOUNT_POINT = "/mnt/hetzner-coolify/postgres"
+LOG_OPTIONS = {"max-size": "10m", "max-file": "3"}
+# Redis reads its password from the environment, so it is neither in the container's command nor in
+# the process list; redis-cli takes it from REDISCLI_AUTH for the same reason.
+REDIS_HEALTHCHECK = ["CMD-SHELL", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG']
+POSTGRES_HEALTHCHECK = ["CMD-SHELL", 'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB"']
+
+
+def database_url(user: str, password: str, host: str, port: int, database: str) -> str:
+    return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/{quote(database, safe='')}"
+
+
+def redis_url(password: str, host: str, port: int, database: int = 0) -> str:
+    return f"redis://default:{quote(password, safe='')}@{host}:{port}/{database}"
+
+
+def redis_server_arguments(memory_mb: int) -> list[str]:
+    """redis-server's options: a password, append-only persistence, and memory below the container limit.
+
+    Three quarters of the limit leaves room for the fork that rewrites the append-only file.
+    """
+    return [
+        "--requirepass", '"$REDIS_PASSWORD"',
+        "--appendonly", "yes",
+        "--appendfsync", "everysec",
+        "--maxmemory", f"{memory_mb * 3 // 4}mb",
+        "--maxmemory-policy", "noeviction",
+    ]  # fmt: skip
+
+
+def postgres_tunnel(admin_user: str, address: pulumi.Input[str], settings: PostgresSettings) -> pulumi.Output[str]:
+    if settings.local_port:
+        return pulumi.Output.concat(
+            f"ssh -N -L {POSTGRES_PORT}:127.0.0.1:{settings.local_port} {admin_user}@", address,
+            f"  # then: psql postgresql://{settings.user}@127.0.0.1:{POSTGRES_PORT}/{settings.database}",
+        )  # fmt: skip
+    return pulumi.Output.concat(
+        f"ssh -t {admin_user}@",
+        address,
+        f" sudo docker exec -it {POSTGRES_HOST} psql -U {settings.user} -d {settings.database}",
+    )
+
+
+def docker_ssh_options(identity_file: str | None, server_id: str) -> list[str]:
+    """The system ssh's options: the host key trusted on first use and remembered per server, so that a
+    replaced server (same address, new host key) is trusted afresh instead of refused as an impostor."""
+    options = [
+        "-o", "StrictHostKeyChecking=accept-new",
+        "-o", f"UserKnownHostsFile=~/.ssh/known_hosts.hetzner-coolify-{server_id}",
+        "-o", "ConnectTimeout=10",
+        "-o", "ServerAliveInterval=30",
+    ]  # fmt: skip
+    return options + (["-i", identity_file, "-o", "IdentitiesOnly=yes"] if identity_file else [])

@@ -1,0 +1,20 @@
+"""The sections of the offline preview's report, in the order it prints them.
+
+Every section turns a RecordedStack into lines, and may fail the preview (a policy violation, a
+resource without a price, say). A new report is a new module here with a class that has `title` and
+`render`, listed in `stack_sections()`; the policy verdicts come last, from the pack started beside
+the program (policies.py).
+"""
+
+from preview.sections.cost import CostEstimate
+from preview.sections.deploy_time import DeployTime
+from preview.sections.outputs import StackOutputs
+from preview.sections.resources import ResourceTree
+from preview.sections.section import Section, SectionReport
+from preview.sections.summary import Summary
+
+__all__ = ["Section", "SectionReport", "stack_sections"]
+
+
+def stack_sections() -> list[Section]:
+    return [ResourceTree(), StackOutputs(), Summary(), CostEstimate(), DeployTime()]

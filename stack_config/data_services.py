@@ -1,0 +1,44 @@
+"""The `postgres`, `redis` and `docker` sections: the data services on the main server (components/data_services.py)."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from stack_config.base import ConfigModel
+from stack_config.types import PostgresImage, RedisImage, SqlIdentifier
+
+
+class PostgresSettings(ConfigModel):
+    enabled: bool = Field(default=True, description="Run PostgreSQL on the server, on Coolify's network.")
+    image: PostgresImage = Field(
+        default="postgres:17.6-bookworm",
+        description="Pinned image: postgres, or timescale/timescaledb (TimescaleDB), postgis, pgvector.",
+    )
+    database: SqlIdentifier = Field(default="app", description="Database to create.")
+    user: SqlIdentifier = Field(default="app", description="Its owner; password generated.")
+    memory_mb: int = Field(default=1024, ge=256, le=262144, description="Memory limit of the container, MiB.")
+    storage: Literal["docker-volume", "hetzner-volume"] = Field(
+        default="docker-volume",
+        description="Where the data lives: a named Docker volume on the server's disk, or a Hetzner Volume that "
+        "survives the server.",
+    )
+    volume_size_gb: int = Field(default=20, ge=10, le=10240, description="Size of the Hetzner Volume, GB.")
+    local_port: int | None = Field(
+        default=None,
+        ge=1024,
+        le=65535,
+        description="Publish on 127.0.0.1 of the server for SSH tunnels; off by default.",
+    )
+
+
+class RedisSettings(ConfigModel):
+    enabled: bool = Field(default=True, description="Run Redis on the server, on Coolify's network.")
+    image: RedisImage = Field(default="redis:7.4.6-bookworm", description="Pinned image: redis or valkey/valkey.")
+    memory_mb: int = Field(default=256, ge=64, le=65536, description="Memory limit of the container, MiB.")
+
+
+class DockerSettings(ConfigModel):
+    ssh_identity_file: str | None = Field(
+        default=None,
+        description="Private key file the system ssh uses to reach the server's Docker; default: the SSH agent.",
+    )

@@ -1,0 +1,41 @@
+"""The `workers` section: servers for Coolify's apps behind a load balancer (components/workers.py)."""
+
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from stack_config import catalog
+from stack_config.base import ConfigModel, KeyedValueError
+from stack_config.types import LoadBalancerTypeName, RecordLabel, ServerTypeName
+
+
+class LoadBalancerSettings(ConfigModel):
+    type: LoadBalancerTypeName = Field(default="lb11", description="Hetzner load balancer type.")
+    dns: bool = Field(default=True, description="Point the app names (all but the dashboard's) at the load balancer.")
+    health_check_label: RecordLabel = Field(
+        default="api",
+        description="App record whose name the load balancer's HTTP health check asks for on each worker; "
+        "a worker is healthy when Coolify's proxy answers for that app.",
+    )
+
+
+class WorkerSettings(ConfigModel):
+    count: int = Field(
+        default=0, ge=0, le=100, description="Worker servers for Coolify's apps; 0 runs apps on the main server."
+    )
+    type: ServerTypeName = Field(default="cx33", description="Hetzner server type of the workers.")
+    load_balancer: LoadBalancerSettings = Field(
+        default=LoadBalancerSettings(), description="The load balancer in front of the workers."
+    )
+
+    @model_validator(mode="after")
+    def _fits_the_load_balancer(self) -> Self:
+        limit = catalog.LOAD_BALANCER_TYPES[self.load_balancer.type].max_targets
+        if self.count > limit:
+            bigger = [name for name, kind in catalog.LOAD_BALANCER_TYPES.items() if kind.max_targets >= self.count]
+            raise KeyedValueError(
+                "count",
+                f"{self.count} workers exceed the {limit} targets of a {self.load_balancer.type}; "
+                f"use workers.loadBalancer.type {' or '.join(bigger)}",
+            )
+        return self

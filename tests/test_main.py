@@ -1,0 +1,126 @@
+"""The whole program: components wired together as __main__.py wires them, and the stack's outputs."""
+
+from collections.abc import Callable
+
+import pytest
+
+from components.server_scripts import sshd_accepts
+from preview.engine import RecordedStack
+from preview.mocks import ApplyMocks
+from preview.values import Secret, walk
+from tests.conftest import STACKS, record
+
+WITH_EVERY_SECRET = {
+    "workers": {"count": 1},
+    "coolifyApiToken": "1|k8vR2mQ9xL4pT7wZ3nB6yH1jF5dG0sCa",
+    "backups": {"storage": {"kind": "s3", "accountId": None, "endpoint": "https://fsn1.your-objectstorage.com",
+                            "bucket": "team-backups"}},
+    "backupS3AccessKeyId": "HETZNERKEYID0001",
+    "backupS3SecretAccessKey": "v3ry-l0ng-s3cret-access-key-from-the-hetzner-console",
+}  # fmt: skip
+SECRET_KEYS = frozenset({"coolifyApiToken", "backupS3AccessKeyId", "backupS3SecretAccessKey"})
+Recorded = Callable[[str, str], RecordedStack]
+STATEFUL = {"host-server", "host-ipv4", "host-ipv6", "data-postgres-volume", "data-redis-data", "backups-bucket"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_only_production_protects_stateful_resources(recorded: Recorded, stack: str) -> None:
+    protected = {resource.name for resource in recorded(stack, "apply").resources if resource.protect}
+    assert protected == (STATEFUL if stack == "production" else set())
+
+
+def test_production_can_be_unprotected_explicitly() -> None:
+    recording = record("production", {"protection": {"protect": False, "deleteProtection": False}})
+    assert not any(resource.protect for resource in recording.resources)
+
+
+def test_outputs_are_the_stable_addresses(recorded: Recorded) -> None:
+    outputs = recorded("staging", "apply").outputs
+    ipv4 = outputs["ipv4Address"]
+    assert ipv4.startswith("49.12.0.")
+    assert outputs["ipv6Address"].startswith("2a01:4f8:c0c:")
+    assert outputs["ipv6Address"].endswith("::1")
+    assert outputs["sshCommand"] == f"ssh ops@{ipv4}"
+    assert outputs["serverId"].isdigit()
+
+
+def test_outputs_tell_how_to_reach_the_dashboard(recorded: Recorded) -> None:
+    outputs = recorded("production", "apply").outputs
+    assert outputs["coolifyDashboardUrl"] == "https://coolify.example.com"
+    assert outputs["coolifyTunnelCommand"] == f"ssh -N -L 8000:127.0.0.1:8000 ops@{outputs['ipv4Address']}"
+
+
+def test_the_admin_password_is_in_no_other_resource() -> None:
+    mocks = ApplyMocks()
+    recording = record("staging", mocks=mocks)
+    generated = mocks.generated["coolify-admin-password"]
+    holders = [
+        (resource.name, path)
+        for resource in recording.resources
+        for path, value, _ in walk(resource.inputs)
+        if isinstance(value, str) and generated in value
+    ]
+    assert holders == [("coolify-install-coolify", "environment.ROOT_USER_PASSWORD")]
+    assert recording.outputs["coolifyAdminPassword"] == Secret(generated)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_coolify_installs_on_the_hardened_host_and_everything_on_the_server_waits_for_it(
+    recorded: Recorded, stack: str
+) -> None:
+    recording = recorded(stack, "apply")
+    assert recording.named("host-harden-host").urn in recording.named("coolify-install-coolify").dependencies
+    ready = recording.named("coolify-direct-ports").urn
+    for waiting in ("data-docker", "backups-install-job"):
+        assert ready in recording.named(waiting).dependencies, waiting
+    assert recording.named("data-postgres").urn in recording.named("backups-install-job").dependencies
+
+
+def test_no_workers_means_no_network_and_no_load_balancer(recorded: Recorded) -> None:
+    recording = recorded("production", "apply")
+    assert [server.name for server in recording.of_type("hcloud:index/server:Server")] == ["host-server"]
+    assert not any(resource.name.startswith("workers") for resource in recording.resources)
+    assert "loadBalancerIpv4" not in recording.outputs
+
+
+def test_app_names_point_at_the_load_balancer_the_dashboard_at_the_host() -> None:
+    recording = record("production", {"workers": {"count": 3}})
+    addresses = {
+        record.inputs["name"]: record.inputs["content"]
+        for record in recording.of_type("cloudflare:index/dnsRecord:DnsRecord")
+        if record.inputs["type"] == "A"
+    }
+    balancer, host = recording.outputs["loadBalancerIpv4"], recording.outputs["ipv4Address"]
+    assert addresses == {"example.com": balancer, "www.example.com": balancer, "api.example.com": balancer,
+                         "*.example.com": balancer, "coolify.example.com": host}  # fmt: skip
+    assert recording.named("coolify-direct-ports").urn in recording.named("workers-coolify-key").dependencies
+
+
+def test_dns_may_stay_on_the_host() -> None:
+    recording = record("production", {"workers": {"count": 3, "loadBalancer": {"dns": False}}})
+    host = recording.outputs["ipv4Address"]
+    contents = {
+        rec.inputs["content"]
+        for rec in recording.of_type("cloudflare:index/dnsRecord:DnsRecord")
+        if rec.inputs["type"] == "A"
+    }
+    assert contents == {host}
+
+
+def test_backups_can_be_turned_off() -> None:
+    recording = record("staging", {"backups": {"enabled": False}})
+    assert not any(resource.name.startswith("backups") for resource in recording.resources)
+    assert not any(key.startswith("backup") for key in recording.outputs)
+
+
+def test_every_secret_a_step_sends_is_accepted_by_the_hardened_sshd() -> None:
+    recording = record("production", WITH_EVERY_SECRET, secret_keys=SECRET_KEYS)
+    sent = {
+        variable
+        for step in recording.of_type("command:remote:Command")
+        for variable in (step.inputs["environment"].value if "environment" in step.inputs else {})
+    }
+    assert sent == {"ROOT_USERNAME", "ROOT_USER_EMAIL", "ROOT_USER_PASSWORD", "COOLIFY_API_TOKEN",
+                    "BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY"}  # fmt: skip
+    assert all(sshd_accepts(variable) for variable in sent)
+    assert not sshd_accepts("BACKUP_S3") and not sshd_accepts("PATH")
