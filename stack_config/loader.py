@@ -100,13 +100,13 @@ def _describe(prefix: str, detail: Any, hidden_keys: set[str]) -> str:
 
 
 def _unwrap(annotation: Any) -> Any:
-    """`X | None` and `Annotated[X, ...]` -> X; a tagged union stays a union."""
+    """`X | None` and `Annotated[X, ...]` -> X; a union of several models (tagged) stays a union."""
     while True:
+        members = [arg for arg in get_args(annotation) if arg is not type(None)]
         if get_origin(annotation) is Annotated:
             annotation = get_args(annotation)[0]
-        elif get_origin(annotation) in (Union, UnionType) and type(None) in get_args(annotation):
-            members = [arg for arg in get_args(annotation) if arg is not type(None)]
-            annotation = members[0] if len(members) == 1 else Union[tuple(members)]  # noqa: UP007
+        elif get_origin(annotation) in (Union, UnionType) and len(members) == 1:
+            annotation = members[0]
         else:
             return annotation
 
