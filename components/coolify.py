@@ -5,7 +5,7 @@ Children, each step waiting for the one before:
    generated password (`RandomPassword`) that travels only as SSH environment;
 2. `remote.Command` wait-for-coolify: upgrade done, the pinned version's container healthy, health
    endpoint answering;
-3. `remote.Command` direct-ports: Coolify's 8000/6001/6002 on 127.0.0.1 or published, as configured.
+3. `remote.Command` direct-ports: Coolify's 8000/6001/6002 closed (on 127.0.0.1) or published, as configured.
 
 Every step runs again when the server is replaced, or when its script or inputs change (its
 trigger); an unchanged stack runs nothing. Deleting the component leaves Coolify installed.
@@ -38,7 +38,7 @@ def install_inputs(version: str) -> dict[str, str]:
 
 def direct_ports_inputs(close_direct_ports: bool, version: str) -> dict[str, str]:
     return {
-        "DIRECT_PORTS": "loopback" if close_direct_ports else "public",
+        "CLOSE_DIRECT_PORTS": "true" if close_direct_ports else "false",
         "COMPOSE_OVERRIDE": template_text("coolify-direct-ports.yml"),
         "COOLIFY_VERSION": version,
     }
@@ -85,7 +85,7 @@ class Coolify(pulumi.ComponentResource):
         running = self._step("wait-for-coolify", "wait-for-coolify.sh", install_inputs(settings.version), [installed])
         self.ready = self._step(
             "direct-ports",
-            "restrict-direct-ports.sh",
+            "direct-ports.sh",
             direct_ports_inputs(settings.close_direct_ports, settings.version),
             [running],
         )

@@ -79,8 +79,22 @@ def load(path: Path) -> RecordedStack:
     return from_json(json.loads(path.read_text()))
 
 
+def _text_change(before: str, after: str) -> str:
+    """A change of a multi-line text (a script, a template) by its first differing line, not both whole texts."""
+    old_lines, new_lines = before.splitlines(), after.splitlines()
+    line = next(
+        (index for index, pair in enumerate(zip(old_lines, new_lines, strict=False)) if pair[0] != pair[1]),
+        min(len(old_lines), len(new_lines)),
+    )
+    old_line = old_lines[line] if line < len(old_lines) else "<end>"
+    new_line = new_lines[line] if line < len(new_lines) else "<end>"
+    return f"line {line + 1} of {len(old_lines)} -> {len(new_lines)} lines: {old_line!r} -> {new_line!r}"
+
+
 def _differences(before: Any, after: Any, path: str) -> Iterator[str]:
-    if isinstance(before, dict) and isinstance(after, dict):
+    if isinstance(before, str) and isinstance(after, str) and "\n" in before + after and before != after:
+        yield f"{path}: {_text_change(before, after)}"
+    elif isinstance(before, dict) and isinstance(after, dict):
         for key in sorted(set(before) | set(after), key=str):
             yield from _differences(before.get(key), after.get(key), f"{path}.{key}")
     elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):

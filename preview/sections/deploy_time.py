@@ -61,7 +61,7 @@ STEP_LATENCIES = {
     "harden-host.sh": Latency(45, "apt installs fail2ban and unattended-upgrades"),
     "install-coolify.sh": Latency(300, "Docker install, image pulls, upgrade step (up to 180 s)"),
     "wait-for-coolify.sh": Latency(20, "health check after the installer's own wait"),
-    "restrict-direct-ports.sh": Latency(15, "compose recreates two containers"),
+    "direct-ports.sh": Latency(15, "compose recreates two containers"),
     "mount-volume.sh": Latency(10, "wait for the device, mount"),
     "install-backup.sh": Latency(40, "apt installs rclone and age"),
     "read-coolify-key.sh": Latency(5, "a short script over SSH"),

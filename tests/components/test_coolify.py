@@ -72,12 +72,12 @@ def test_commands_connect_as_root_with_the_deploy_key_as_a_secret(stack: str) ->
 @pytest.mark.parametrize("stack", STACKS)
 def test_direct_ports_listen_on_loopback_by_default(stack: str) -> None:
     create = shipped(stack).named("coolify-direct-ports").inputs["create"]
-    assert create.startswith("DIRECT_PORTS=loopback ")
+    assert create.startswith("CLOSE_DIRECT_PORTS=true ")
 
 
 def test_opening_the_direct_ports_publishes_them() -> None:
     recording = recording_of("staging", {"coolify": {"closeDirectPorts": False}})
-    assert recording.named("coolify-direct-ports").inputs["create"].startswith("DIRECT_PORTS=public ")
+    assert recording.named("coolify-direct-ports").inputs["create"].startswith("CLOSE_DIRECT_PORTS=false ")
 
 
 def test_every_trigger_includes_the_server_so_a_new_server_is_bootstrapped_again() -> None:

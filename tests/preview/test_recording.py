@@ -82,3 +82,18 @@ def test_dependencies_are_compared_through_the_aliases() -> None:
     assert differences == []
     differences, _ = compare(stack(old_disk, user), stack(moved, replace(user, dependencies=())))
     assert differences == [f"changed: {user.urn}: dependencies: ['{moved.urn}'] -> []"]
+
+
+def test_a_changed_text_is_shown_by_its_first_differing_line() -> None:
+    script = "#!/bin/sh\nset -eu\necho one\n"
+    before = stack(resource("step", inputs={"stdin": script, "create": "A=1 bash -s"}))
+    after = stack(resource("step", inputs={"stdin": script.replace("one", "two"), "create": "A=2 bash -s"}))
+    step = "urn:pulumi:s::p::test:index:Disk::step"
+    assert compare(before, after)[0] == [
+        f"changed: {step}: inputs.create: 'A=1 bash -s' -> 'A=2 bash -s'",
+        f"changed: {step}: inputs.stdin: line 3 of 3 -> 3 lines: 'echo one' -> 'echo two'",
+    ]
+    shorter = stack(resource("step", inputs={"stdin": "#!/bin/sh\nset -eu\n", "create": "A=1 bash -s"}))
+    assert compare(before, shorter)[0] == [
+        f"changed: {step}: inputs.stdin: line 3 of 3 -> 2 lines: 'echo one' -> '<end>'"
+    ]

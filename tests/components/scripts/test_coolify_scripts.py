@@ -1,4 +1,4 @@
-"""install-coolify.sh, wait-for-coolify.sh and restrict-direct-ports.sh in a sandbox with stubbed tools."""
+"""install-coolify.sh, wait-for-coolify.sh and direct-ports.sh in a sandbox with stubbed tools."""
 
 from pathlib import Path
 
@@ -120,9 +120,9 @@ class TestDirectPorts:
     def compose_calls(self, sandbox: Sandbox) -> list[str]:
         return [call for call in sandbox.calls() if call.startswith("docker compose")]
 
-    def test_loopback_installs_the_override_and_recreates_once(self, sandbox: Sandbox) -> None:
+    def test_closing_installs_the_override_and_recreates_once(self, sandbox: Sandbox) -> None:
         inputs = direct_ports_inputs(close_direct_ports=True, version="4.3.19")
-        assert sandbox.run("restrict-direct-ports.sh", inputs).returncode == 0
+        assert sandbox.run("direct-ports.sh", inputs).returncode == 0
         override = (sandbox.root / CUSTOM).read_text()
         assert override == inputs["COMPOSE_OVERRIDE"]
         assert '"127.0.0.1:${APP_PORT:-8000}:8080"' in override
@@ -131,21 +131,21 @@ class TestDirectPorts:
             "-f docker-compose.custom.yml up -d --remove-orphans"
         ]
         tree = sandbox.tree()
-        second = sandbox.run("restrict-direct-ports.sh", inputs)
+        second = sandbox.run("direct-ports.sh", inputs)
         assert second.returncode == 0
         assert sandbox.tree() == tree
         assert self.compose_calls(sandbox) == []
         assert "direct ports already on 127.0.0.1" in second.stderr
 
-    def test_public_removes_only_our_override(self, sandbox: Sandbox) -> None:
-        assert sandbox.run("restrict-direct-ports.sh", direct_ports_inputs(True, "4.3.19")).returncode == 0
-        result = sandbox.run("restrict-direct-ports.sh", direct_ports_inputs(False, "4.3.19"))
+    def test_opening_removes_only_our_override(self, sandbox: Sandbox) -> None:
+        assert sandbox.run("direct-ports.sh", direct_ports_inputs(True, "4.3.19")).returncode == 0
+        result = sandbox.run("direct-ports.sh", direct_ports_inputs(False, "4.3.19"))
         assert result.returncode == 0
         assert not (sandbox.root / CUSTOM).exists()
         assert self.compose_calls(sandbox) == [
             "docker compose --env-file .env -f docker-compose.yml -f docker-compose.prod.yml up -d --remove-orphans"
         ]
-        again = sandbox.run("restrict-direct-ports.sh", direct_ports_inputs(False, "4.3.19"))
+        again = sandbox.run("direct-ports.sh", direct_ports_inputs(False, "4.3.19"))
         assert "direct ports already published" in again.stderr
         assert self.compose_calls(sandbox) == []
 
@@ -153,7 +153,7 @@ class TestDirectPorts:
         custom = sandbox.root / CUSTOM
         custom.parent.mkdir(parents=True)
         custom.write_text("services: {coolify: {environment: [A=b]}}\n")
-        result = sandbox.run("restrict-direct-ports.sh", direct_ports_inputs(True, "4.3.19"))
+        result = sandbox.run("direct-ports.sh", direct_ports_inputs(True, "4.3.19"))
         assert result.returncode == 1
         assert "is not ours; merge its port bindings by hand" in result.stderr
         assert custom.read_text() == "services: {coolify: {environment: [A=b]}}\n"

@@ -46,7 +46,7 @@ def test_an_explicit_provider_is_a_dependency() -> None:
     graph = [
         node("image", "docker:index/remoteImage:RemoteImage", provider="urn:docker::id"),
         node("docker", "pulumi:providers:docker", "gate"),
-        node("gate", "command:remote:Command", script="restrict-direct-ports.sh"),
+        node("gate", "command:remote:Command", script="direct-ports.sh"),
     ]
     assert [resource.name for resource in schedule(graph).critical_path] == ["gate", "docker", "image"]
 

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR disable=SC2153  # inputs arrive in the environment
-# Keeps Coolify's direct ports (8000 dashboard, 6001 realtime, 6002 terminal) on 127.0.0.1, or
-# opens them again, through Coolify's own docker-compose.custom.yml, which its upgrades keep using.
+# Closes Coolify's direct ports (8000 dashboard, 6001 realtime, 6002 terminal) by binding them to
+# 127.0.0.1, or opens them again, through Coolify's own docker-compose.custom.yml, which its
+# upgrades keep using.
 #
 # Inputs (environment):
-#   DIRECT_PORTS          loopback | public
+#   CLOSE_DIRECT_PORTS    true: bound to 127.0.0.1 | false: published as Coolify ships them
 #   COMPOSE_OVERRIDE      the docker-compose.custom.yml that binds them to 127.0.0.1
 #   COOLIFY_VERSION       the installed release (the compose files name the image by it)
 set -euo pipefail
-SCRIPT_NAME=restrict-direct-ports
+SCRIPT_NAME=direct-ports
 # shellcheck source=lib.sh
 [[ $(type -t install_file) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-require_env DIRECT_PORTS COMPOSE_OVERRIDE COOLIFY_VERSION
+require_env CLOSE_DIRECT_PORTS COMPOSE_OVERRIDE COOLIFY_VERSION
 CUSTOM=/data/coolify/source/docker-compose.custom.yml
 MARKER="managed by hetzner-coolify"
 
@@ -28,12 +29,12 @@ if [[ -f "$ROOT$CUSTOM" ]] && ! grep -q "$MARKER" "$ROOT$CUSTOM"; then
   fail "$CUSTOM exists and is not ours; merge its port bindings by hand"
 fi
 
-case "$DIRECT_PORTS" in
-  loopback)
+case "$CLOSE_DIRECT_PORTS" in
+  true)
     install_content 0644 "$CUSTOM" COMPOSE_OVERRIDE
     if changed "$CUSTOM"; then apply_compose; else log "direct ports already on 127.0.0.1"; fi
     ;;
-  public)
+  false)
     if [[ -f "$ROOT$CUSTOM" ]]; then
       rm -f "$ROOT$CUSTOM"
       apply_compose
@@ -41,5 +42,5 @@ case "$DIRECT_PORTS" in
       log "direct ports already published"
     fi
     ;;
-  *) fail "DIRECT_PORTS must be loopback or public, not '$DIRECT_PORTS'" ;;
+  *) fail "CLOSE_DIRECT_PORTS must be true or false, not '$CLOSE_DIRECT_PORTS'" ;;
 esac
