@@ -68,8 +68,10 @@ apt_install() {
   done
   ((${#missing[@]} == 0)) && return 0
   log "installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
+  # Never a question: the scripts arrive on stdin (`bash -s`), where a prompt would read the rest of them.
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq </dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef \
+    -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
 
 # The version of the running Coolify, from its container's image tag; empty when there is none.

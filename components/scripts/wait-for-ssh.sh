@@ -24,9 +24,10 @@ workdir=$(mktemp -d)
 trap 'rm -rf "$workdir"' EXIT
 (umask 077 && printf '%s\n' "$SSH_PRIVATE_KEY" >"$workdir/key")
 
-# A new server has a new host key: trust it on first use, in a file of this run only.
+# A new server has a new host key: trust it on first use, in a file of this run only. -n: this script
+# arrives on stdin (`bash -s`), which ssh would otherwise read, and with it the rest of the script.
 ssh_options=(
-  -i "$workdir/key" -p "$SSH_PORT"
+  -n -i "$workdir/key" -p "$SSH_PORT"
   -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=5
   -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile="$workdir/known_hosts"
   -o LogLevel=ERROR

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from components.server_scripts import server_script
 from tests.conftest import PROJECT_DIR
 
 SCRIPTS_DIR = PROJECT_DIR / "components" / "scripts"
@@ -87,8 +88,11 @@ def ssh_server(tmp_path: Path) -> Iterator[SshServer]:
 
 
 def run_script(name: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The script as the program sends it: the library and the script on the stdin of `bash -s`, so that a command
+    in it that reads its stdin would eat the rest of the script here as it would on the server."""
     return subprocess.run(
-        ["bash", str(SCRIPTS_DIR / name)],
+        ["bash", "-s"],
+        input=server_script(name).text,
         env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), **env},
         capture_output=True,
         text=True,
