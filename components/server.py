@@ -80,7 +80,8 @@ def harden_inputs(admin_user: str, admin_public_keys: Sequence[str], deploy_publ
     return {
         "ADMIN_USER": admin_user,
         "ADMIN_KEYS": "".join(f"{key}\n" for key in admin_public_keys),
-        "ROOT_KEYS": "".join(f"{key.strip()}\n" for key in [*admin_public_keys, deploy_public_key]),
+        # Type and material only: a comment could hold "coolify", and Coolify's installer deletes such lines.
+        "ROOT_KEYS": "".join(f"{' '.join(key.split()[:2])}\n" for key in [*admin_public_keys, deploy_public_key]),
         "SSHD_CONFIG": template_text("sshd-hardening.conf"),
         "FAIL2BAN_JAIL": template_text("fail2ban-sshd.local"),
         "AUTO_UPGRADES": template_text("20auto-upgrades"),

@@ -1,5 +1,7 @@
 """harden-host.sh in a sandbox: what it writes, that a second run changes nothing, that it never locks out."""
 
+from pathlib import Path
+
 from components.server import harden_inputs
 from tests.components.scripts.conftest import Sandbox
 
@@ -7,7 +9,16 @@ ALICE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA2FAAB9YEE4rEw/DUJHbOGWax1rVeqX1KJ
 BOB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIO4Nfmou0qSZck/EI1bcb3SVzR9h4TQDDcPmUwSwSBh bob@example.com"
 DEPLOY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKmLz3kqz8r5mQeF1hC0Tq9mT0dX6uYv8sJ2wN4pR7bY deploy"
 COOLIFY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPq2Tz6vW8xY0aB4cD6eF8gH0iJ2kL4mN6oP8qR0sT2u coolify"
-STATE_CHANGING = ("apt-get", "systemctl enable", "systemctl reload", "systemctl try-reload", "useradd", "chown")
+HARDENING_PACKAGES = ("fail2ban", "python3-systemd", "nftables", "unattended-upgrades")
+STATE_CHANGING = (
+    "apt-get",
+    "systemctl enable",
+    "systemctl reload",
+    "systemctl restart",
+    "systemctl try-reload",
+    "useradd",
+    "chown",
+)
 
 
 def state_changes(calls: list[str]) -> list[str]:
@@ -27,10 +38,14 @@ def test_first_run_hardens_the_host(sandbox: Sandbox) -> None:
     assert (root / "etc/sudoers.d/90-ops").read_text() == "ops ALL=(ALL) NOPASSWD:ALL\n"
     assert oct((root / "etc/sudoers.d/90-ops").stat().st_mode & 0o777) == "0o440"
     calls = sandbox.calls()
-    assert any(call.startswith("apt-get") and "fail2ban" in call and "unattended-upgrades" in call for call in calls)
+    assert any(
+        call.startswith("apt-get") and " install " in call and all(name in call for name in HARDENING_PACKAGES)
+        for call in calls
+    )
     assert "sshd -t" in calls
     assert "systemctl try-reload-or-restart ssh.service" in calls
     assert "systemctl enable --now fail2ban" in calls
+    assert "systemctl restart fail2ban" in calls
     assert "useradd --create-home --shell /bin/bash ops" in calls
 
 
@@ -87,6 +102,10 @@ def test_no_admin_key_is_refused_before_anything_changes(sandbox: Sandbox) -> No
     assert sandbox.tree() == before
 
 
+def key_only(line: str) -> str:
+    return " ".join(line.split()[:2])
+
+
 def root_keys(sandbox: Sandbox) -> list[str]:
     return (sandbox.root / "root/.ssh/authorized_keys").read_text().splitlines()
 
@@ -99,10 +118,10 @@ def test_root_keeps_the_stacks_keys_in_a_block_and_coolifys_beside_it(sandbox: S
     assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
     assert root_keys(sandbox) == [
         COOLIFY,
-        "# BEGIN keys managed by hetzner-coolify, edits here are overwritten",
-        ALICE,
-        DEPLOY,
-        "# END keys managed by hetzner-coolify",
+        "# BEGIN root keys managed by Pulumi, edits here are overwritten",
+        key_only(ALICE),
+        key_only(DEPLOY),
+        "# END root keys managed by Pulumi",
     ]
     assert oct(keys.stat().st_mode & 0o777) == "0o600"
     tree = sandbox.tree()
@@ -117,6 +136,44 @@ def test_a_removed_admin_key_loses_root_and_a_new_one_gains_it(sandbox: Sandbox)
     assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
     assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY)).returncode == 0
     lines = root_keys(sandbox)
-    assert BOB in lines and DEPLOY in lines and COOLIFY in lines
+    assert key_only(BOB) in lines and key_only(DEPLOY) in lines and COOLIFY in lines
     assert not any(line.startswith(" ".join(ALICE.split()[:2])) for line in lines)
     assert (sandbox.root / "home/ops/.ssh/authorized_keys").read_text() == f"{BOB}\n"
+
+
+def coolify_installer_edits(keys: Path) -> None:
+    """What Coolify's installer does to root's keys on its first run: every line containing "coolify" goes, then
+    its own key is appended (coollabsio/coolify@v4.3.10:scripts/install.sh:905-908)."""
+    kept = [line for line in keys.read_text().splitlines() if "coolify" not in line]
+    keys.write_text("".join(f"{line}\n" for line in [*kept, COOLIFY]))
+
+
+def test_coolifys_installer_leaves_the_managed_block_whole(sandbox: Sandbox) -> None:
+    alice_at_coolify = ALICE.replace("alice@example.com", "alice@coolify-laptop")
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [alice_at_coolify], DEPLOY)).returncode == 0
+    keys = sandbox.root / "root/.ssh/authorized_keys"
+    coolify_installer_edits(keys)
+    tree = sandbox.tree()
+    second = sandbox.run("harden-host.sh", harden_inputs("ops", [alice_at_coolify], DEPLOY))
+    assert "host hardened (0 files changed)" in second.stderr
+    assert sandbox.tree() == tree
+    # A key removed from the stack after Coolify's install loses root.
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY)).returncode == 0
+    assert key_only(ALICE) not in keys.read_text()
+    assert COOLIFY in root_keys(sandbox)
+
+
+def test_a_block_under_the_earlier_markers_is_replaced(sandbox: Sandbox) -> None:
+    keys = sandbox.root / "root/.ssh/authorized_keys"
+    keys.parent.mkdir(parents=True)
+    earlier = ["# BEGIN keys managed by hetzner-coolify, edits here are overwritten", ALICE, DEPLOY,
+               "# END keys managed by hetzner-coolify"]  # fmt: skip
+    keys.write_text("".join(f"{line}\n" for line in [COOLIFY, *earlier]))
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY)).returncode == 0
+    assert root_keys(sandbox) == [
+        COOLIFY,
+        "# BEGIN root keys managed by Pulumi, edits here are overwritten",
+        key_only(BOB),
+        key_only(DEPLOY),
+        "# END root keys managed by Pulumi",
+    ]
