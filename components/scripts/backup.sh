@@ -7,7 +7,7 @@
 # months (a set kept by one rule does not count for the next), and deletes the rest.
 #
 # Usage: backup.sh run | prune | list
-# Environment (systemd reads it from /etc/hetzner-coolify/backup.env and backup-credentials.env):
+# Environment (systemd reads it from /etc/hetzner-coolify/backup.env; the bucket's keys come as credentials):
 #   BACKUP_S3_ENDPOINT, BACKUP_S3_BUCKET, BACKUP_S3_REGION, BACKUP_S3_PROVIDER,
 #   BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY, BACKUP_PREFIX
 #   BACKUP_AGE_RECIPIENT                 age public key; the private key never comes near this host
@@ -32,7 +32,15 @@ POSTGRES_CONTAINER=${POSTGRES_CONTAINER-postgres}
 # Sets that never got their MANIFEST (an interrupted run) are deleted once this old.
 STALE_INCOMPLETE_DAYS=2
 
+# Under systemd the bucket's keys arrive as credential files (LoadCredential=), elsewhere as environment.
+load_credentials() {
+  [[ -n "${CREDENTIALS_DIRECTORY:-}" ]] || return 0
+  BACKUP_S3_ACCESS_KEY_ID=$(<"$CREDENTIALS_DIRECTORY/s3-access-key-id")
+  BACKUP_S3_SECRET_ACCESS_KEY=$(<"$CREDENTIALS_DIRECTORY/s3-secret-access-key")
+}
+
 configure_rclone() {
+  load_credentials
   require_env BACKUP_S3_ENDPOINT BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY_ID BACKUP_S3_SECRET_ACCESS_KEY BACKUP_PREFIX
   # The remote is defined by these variables alone; no rclone.conf is read or needed.
   export RCLONE_CONFIG=/dev/null

@@ -28,11 +28,12 @@ def test_installs_the_job_and_enables_the_timer(sandbox: Sandbox) -> None:
     job = root / "usr/local/sbin/hetzner-coolify-backup"
     assert oct(job.stat().st_mode & 0o777) == "0o755"
     assert "rclone check --one-way" in job.read_text()
-    credentials = root / "etc/hetzner-coolify/backup-credentials.env"
-    assert oct(credentials.stat().st_mode & 0o777) == "0o600"
-    assert (
-        credentials.read_text() == f"BACKUP_S3_ACCESS_KEY_ID=0123456789abcdef\nBACKUP_S3_SECRET_ACCESS_KEY={'f' * 64}\n"
-    )
+    credentials = root / "etc/hetzner-coolify/credentials"
+    assert oct(credentials.stat().st_mode & 0o777) == "0o700"
+    for name, variable in (("s3-access-key-id", "BACKUP_S3_ACCESS_KEY_ID"),
+                           ("s3-secret-access-key", "BACKUP_S3_SECRET_ACCESS_KEY")):  # fmt: skip
+        assert (credentials / name).read_text() == CREDENTIALS[variable]
+        assert oct((credentials / name).stat().st_mode & 0o777) == "0o600"
     settings = (root / "etc/hetzner-coolify/backup.env").read_text()
     assert 'BACKUP_S3_BUCKET="bucket"\n' in settings and 'POSTGRES_DB="app"\n' in settings
     timer = (root / "etc/systemd/system/hetzner-coolify-backup.timer").read_text()
@@ -71,3 +72,18 @@ def test_missing_inputs_change_nothing(sandbox: Sandbox, missing: str) -> None:
     assert result.returncode == 1
     assert f"error: {missing} is not set" in result.stderr
     assert sandbox.calls() == []
+
+
+def test_credentials_arrive_byte_for_byte_and_the_earlier_file_goes(sandbox: Sandbox) -> None:
+    earlier = sandbox.root / "etc/hetzner-coolify/backup-credentials.env"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("BACKUP_S3_ACCESS_KEY_ID=old\n")
+    awkward = {
+        "BACKUP_S3_ACCESS_KEY_ID": ' id with "quotes" ',
+        "BACKUP_S3_SECRET_ACCESS_KEY": "back\\slash $HOME `x` 'y'",
+    }
+    assert sandbox.run("install-backup.sh", {**inputs(), **awkward}).returncode == 0
+    credentials = sandbox.root / "etc/hetzner-coolify/credentials"
+    assert (credentials / "s3-access-key-id").read_text() == awkward["BACKUP_S3_ACCESS_KEY_ID"]
+    assert (credentials / "s3-secret-access-key").read_text() == awkward["BACKUP_S3_SECRET_ACCESS_KEY"]
+    assert not earlier.exists()
