@@ -10,9 +10,12 @@ from stack_config.data_services import PostgresSettings
 
 # Coolify's Docker network: every app it deploys is on it and reaches these services by name.
 COOLIFY_NETWORK = "coolify"
-POSTGRES_HOST = "postgres"
+# Container names and network aliases at once. Coolify's own database and cache answer to `postgres` and
+# `redis` on that network (their compose service names, coollabsio/coolify@v4.3.10:docker-compose.yml:14,20):
+# a name they share would reach either at random.
+POSTGRES_HOST = "app-postgres"
 POSTGRES_PORT = 5432
-REDIS_HOST = "redis"
+REDIS_HOST = "app-redis"
 REDIS_PORT = 6379
 # A subdirectory, so that initdb never meets a file system's lost+found.
 PGDATA = "/var/lib/postgresql/data/pgdata"

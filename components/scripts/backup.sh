@@ -28,7 +28,7 @@ COOLIFY_SOURCE_DIR=${COOLIFY_SOURCE_DIR:-/data/coolify/source}
 COOLIFY_DB_CONTAINER=${COOLIFY_DB_CONTAINER-coolify-db}
 COOLIFY_DB_USER=${COOLIFY_DB_USER:-coolify}
 COOLIFY_DB_NAME=${COOLIFY_DB_NAME:-coolify}
-POSTGRES_CONTAINER=${POSTGRES_CONTAINER-postgres}
+POSTGRES_CONTAINER=${POSTGRES_CONTAINER-app-postgres}
 # Sets that never got their MANIFEST (an interrupted run) are deleted once this old.
 STALE_INCOMPLETE_DAYS=2
 

@@ -94,7 +94,7 @@ def test_the_job_runs_on_the_configured_schedule_after_the_database(stack: str) 
     assert (
         'BACKUP_KEEP_DAILY="7"' in create and 'BACKUP_KEEP_WEEKLY="4"' in create and 'BACKUP_KEEP_MONTHLY="3"' in create
     )
-    assert 'POSTGRES_CONTAINER="postgres"' in create
+    assert 'POSTGRES_CONTAINER="app-postgres"' in create
     assert recording.named("data-postgres").urn in job.dependencies
     assert recording.named("coolify-direct-ports").urn in job.dependencies
     assert job.inputs["triggers"][0] == recording.outputs["host.server_id"]

@@ -53,7 +53,10 @@ def test_containers_are_private_to_coolifys_network(stack: str, container: str) 
     resource = recorded(stack, "apply").named(container)
     assert resource.inputs.get("ports", []) == []
     (network,) = resource.inputs["networksAdvanced"]
-    assert network == {"name": "coolify", "aliases": [container.removeprefix("data-")]}
+    name = resource.inputs["name"]
+    assert (name, network) == (f"app-{container.removeprefix('data-')}", {"name": "coolify", "aliases": [name]})
+    # Coolify's own services on that network (coollabsio/coolify@v4.3.10:docker-compose.yml:2,14,20,26).
+    assert name not in ("coolify", "postgres", "redis", "soketi")
     assert resource.inputs["restart"] == "unless-stopped"
     assert resource.inputs["logOpts"] == {"max-size": "10m", "max-file": "3"}
     assert resource.inputs["wait"] is True
@@ -162,9 +165,9 @@ def test_urls_for_apps_are_secret_and_use_the_generated_passwords() -> None:
         mocks.generated["data-redis-password"],
     )
     assert postgres_password.isalnum() and redis_password.isalnum()
-    assert outputs["postgres.url"] == Secret(f"postgresql://app:{postgres_password}@postgres:5432/app")
-    assert outputs["redis.url"] == Secret(f"redis://default:{redis_password}@redis:6379/0")
-    assert (outputs["postgres.host"], outputs["redis.host"]) == ("postgres:5432", "redis:6379")
+    assert outputs["postgres.url"] == Secret(f"postgresql://app:{postgres_password}@app-postgres:5432/app")
+    assert outputs["redis.url"] == Secret(f"redis://default:{redis_password}@app-redis:6379/0")
+    assert (outputs["postgres.host"], outputs["redis.host"]) == ("app-postgres:5432", "app-redis:6379")
 
 
 def test_changing_image_or_limits_never_touches_the_data() -> None:
