@@ -1,12 +1,14 @@
 # `make preview [STACK=production]` and `make test` set up .venv by themselves.
 
 STACK ?= staging
+# The real-server tier's Debian release: 13 (trixie) or 12 (bookworm).
+DEBIAN ?= 13
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: venv preview test lint typecheck unit system-packages benchmark clean
+.PHONY: venv preview test lint typecheck unit real-server system-packages benchmark clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +20,7 @@ venv: $(INSTALLED)
 preview: $(INSTALLED)
 	@$(BIN)/python -m preview --stack $(STACK)
 
-test: lint typecheck unit
+test: lint typecheck unit real-server
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -28,7 +30,11 @@ typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
 unit: $(INSTALLED) system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not server"
+
+# A booted Debian server, the production stack deployed on it step by step (tests/server/; needs root).
+real-server: $(INSTALLED) system-packages
+	REAL_SERVER_DEBIAN=$(DEBIAN) $(BIN)/pytest -m server tests/server
 
 system-packages:
 	@.ci/install-system-packages

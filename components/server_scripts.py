@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import cache
 from pathlib import Path
 
 from components.templates import TEMPLATE_DIR
@@ -35,6 +36,17 @@ class ServerScript:
 def server_script(name: str) -> ServerScript:
     library = (SCRIPTS_DIR / LIBRARY).read_text()
     return ServerScript(name, f"{library}\n{(SCRIPTS_DIR / name).read_text()}")
+
+
+@cache
+def _scripts_by_text() -> dict[str, str]:
+    names = (path.name for path in SCRIPTS_DIR.glob("*.sh") if path.name != LIBRARY)
+    return {server_script(name).text: name for name in names}
+
+
+def script_sent_as(stdin: str) -> str | None:
+    """Which server script a step's stdin is, if it is one of ours."""
+    return _scripts_by_text().get(stdin)
 
 
 def template_text(name: str) -> str:

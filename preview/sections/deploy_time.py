@@ -10,8 +10,6 @@ take no time of their own.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from components import server_scripts
 from preview.engine import RecordedResource, RecordedStack
@@ -77,12 +75,6 @@ class MissingLatencyError(Exception):
     """A step runs a script the latency table has no row for."""
 
 
-@cache
-def _scripts_by_text(scripts_dir: Path) -> dict[str, str]:
-    names = (path.name for path in scripts_dir.glob("*.sh") if path.name != server_scripts.LIBRARY)
-    return {server_scripts.server_script(name).text: name for name in names}
-
-
 def _is_postgres(image: object) -> bool:
     name = str(image).split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
     return name in POSTGRES_IMAGE_FAMILIES
@@ -95,7 +87,7 @@ def latency(resource: RecordedResource) -> float:
         return 0.0
     inputs = reveal(resource.inputs)
     if resource.type in COMMAND_TYPES:
-        script = _scripts_by_text(server_scripts.SCRIPTS_DIR).get(str(inputs.get("stdin")))
+        script = server_scripts.script_sent_as(str(inputs.get("stdin")))
         if script not in STEP_LATENCIES:
             raise MissingLatencyError(
                 f"{resource.name} runs {script or 'no script of components/scripts/'}, which has no row in "

@@ -20,6 +20,20 @@ from typing import Any
 from components.service_containers import redis_server_arguments
 from tests.components.scripts.conftest import free_port
 
+# Tables with every kind of value a backup must carry: text, nulls, unicode, numerics, JSON, bytes.
+SAMPLE_DATA = """
+create table customers (id serial primary key, name text not null, email text unique,
+                        created timestamptz default now());
+create table orders (id bigserial primary key, customer_id int references customers(id), total numeric(12,2),
+                     notes text, payload jsonb, blob bytea);
+insert into customers (name, email) select 'customer ' || n, 'c' || n || '@example.com' from generate_series(1, 500) n;
+insert into customers (name, email) values ('Zoë Ünïcode ✓', null);
+insert into orders (customer_id, total, notes, payload, blob)
+  select 1 + n % 500, n * 1.25, case when n % 7 = 0 then null else 'note ' || n end,
+         jsonb_build_object('n', n, 'tags', jsonb_build_array('a', 'b')), decode(md5(n::text), 'hex')
+  from generate_series(1, 2000) n;
+"""
+
 
 def newest_postgres_bin() -> Path:
     """Debian and Ubuntu keep each major version's binaries apart; Debian 12 ships 15, Ubuntu 24.04 16."""

@@ -11,6 +11,7 @@ import pytest
 from tests.components.scripts.conftest import SCRIPTS_DIR
 from tests.real.servers import (
     POSTGRES_BIN,
+    SAMPLE_DATA,
     AgeKeys,
     PingRecorder,
     Postgres,
@@ -22,24 +23,12 @@ from tests.real.servers import (
 
 PREFIX = "hetzner-coolify-staging"
 COOLIFY_ENV = "APP_KEY=base64:c2VjcmV0LWFwcC1rZXktZm9yLXRlc3Rz\nDB_PASSWORD=coolify-db-password\n"
-SEED = """
-create table customers (id serial primary key, name text not null, email text unique,
-                        created timestamptz default now());
-create table orders (id bigserial primary key, customer_id int references customers(id), total numeric(12,2),
-                     notes text, payload jsonb, blob bytea);
-insert into customers (name, email) select 'customer ' || n, 'c' || n || '@example.com' from generate_series(1, 500) n;
-insert into customers (name, email) values ('Zoë Ünïcode ✓', null);
-insert into orders (customer_id, total, notes, payload, blob)
-  select 1 + n % 500, n * 1.25, case when n % 7 = 0 then null else 'note ' || n end,
-         jsonb_build_object('n', n, 'tags', jsonb_build_array('a', 'b')), decode(md5(n::text), 'hex')
-  from generate_series(1, 2000) n;
-"""
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Postgres]:
     with postgres_server() as server:
-        run_sql(server, "app", SEED)
+        run_sql(server, "app", SAMPLE_DATA)
         createdb(server, "coolify")
         run_sql(server, "coolify", "create table settings (key text primary key, value text);"
                                    "insert into settings values ('fqdn', 'https://coolify.example.com');")  # fmt: skip

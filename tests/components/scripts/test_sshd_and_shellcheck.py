@@ -13,7 +13,8 @@ from tests.conftest import PROJECT_DIR
 STOCK_SSHD_CONFIG = Path("/usr/share/openssh/sshd_config")
 SHELL_SCRIPTS = sorted(
     [*SCRIPTS_DIR.glob("*.sh"), *(path for path in (PROJECT_DIR / ".ci").iterdir() if path.suffix != ".txt"),
-     *(path for path in STUBS_DIR.iterdir() if path.name != "_record")]
+     *(path for path in STUBS_DIR.iterdir() if path.name != "_record"),
+     *(PROJECT_DIR / "tests" / "server").rglob("*.sh")]
 )  # fmt: skip
 
 

@@ -1,0 +1,179 @@
+"""A recorded stack deployed step by step on a booted machine, as `pulumi up` would run its steps.
+
+Every `command:local` and `command:remote` resource runs in dependency order exactly as pulumi-command
+runs it: a local step as `sh -c <create>` with its stdin and environment; a remote step over SSH with its
+connection's user and key, its `environment` sent as SSH environment (refused, naming the step and the
+variable, when the server's sshd would not accept it, as pulumi-command's Setenv is refused), its stdin
+and its `create`. The one thing that differs is the route: the server's recorded address (port 22) is the
+booted machine at 127.0.0.1:<port>.
+
+Other resource types and the steps that need what this machine cannot reach are played by `handlers`
+(standins.py); `skipped` says what did not run and why.
+"""
+
+import fnmatch
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+from components.server_scripts import script_sent_as
+from preview.engine import RecordedResource, RecordedStack
+from preview.values import reveal
+from tests.server.machine import Machine
+
+LOCAL = "command:local:Command"
+REMOTE = "command:remote:Command"
+
+
+class RehearsalError(AssertionError):
+    pass
+
+
+@dataclass(frozen=True)
+class StepRun:
+    name: str
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+@dataclass
+class Client:
+    """SSH from this host to the booted machine, pinned to the host keys it had when first seen."""
+
+    machine: Machine
+    address: str
+    """The server's address in the recording: connections to it go to the machine."""
+    directory: Path
+    known_hosts: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.known_hosts = self.directory / "known_hosts"
+        keys = self.machine.inside("cat /etc/ssh/ssh_host_*_key.pub").stdout.splitlines()
+        self.known_hosts.write_text("".join(f"[127.0.0.1]:{self.machine.port} {key}\n" for key in keys))
+
+    def options(self, key_file: Path) -> list[str]:
+        return [
+            "-p", str(self.machine.port), "-i", str(key_file),
+            "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
+            "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "LogLevel=ERROR",
+        ]  # fmt: skip
+
+    def run(
+        self,
+        user: str,
+        key_file: Path,
+        command: str,
+        *,
+        stdin: str = "",
+        environment: dict[str, str] | None = None,
+        timeout: float = 900,
+    ) -> subprocess.CompletedProcess[str]:
+        sent = [option for name in environment or {} for option in ("-o", f"SendEnv={name}")]
+        return subprocess.run(
+            ["ssh", *self.options(key_file), *sent, f"{user}@127.0.0.1", command],
+            input=stdin, capture_output=True, text=True, timeout=timeout, check=False,
+            env={**os.environ, **(environment or {})},
+        )  # fmt: skip
+
+    def ssh_shim(self) -> Path:
+        """A directory with an `ssh` for local steps, to which the recorded address is the machine. ssh keeps
+        the first value it is given of an option, so these come before the step's own `-p 22`."""
+        shim = self.directory / "bin" / "ssh"
+        shim.parent.mkdir(exist_ok=True)
+        shim.write_text(f'#!/bin/sh\nexec /usr/bin/ssh -o HostName=127.0.0.1 -o Port={self.machine.port} "$@"\n')
+        shim.chmod(0o755)
+        return shim.parent
+
+
+def accepted_environment(machine: Machine) -> list[str]:
+    """The AcceptEnv patterns of the machine's sshd as it runs now (`sshd -T`)."""
+    effective = machine.inside("sshd -T").stdout.splitlines()
+    return [pattern for line in effective if line.startswith("acceptenv ") for pattern in line.split()[1:]]
+
+
+@dataclass
+class Rehearsal:
+    recording: RecordedStack
+    client: Client
+    handlers: dict[str, Callable[[RecordedResource], object]] = field(default_factory=dict)
+    """What plays a resource type or, as `script:<name>`, a step running that server script."""
+    after_step: dict[str, Callable[[], None]] = field(default_factory=dict)
+    """Checks of the machine as a step left it, before the next one runs."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    runs: dict[str, StepRun] = field(default_factory=dict)
+
+    def order(self) -> Iterator[RecordedResource]:
+        """The resources in an order the engine could create them: after their dependencies and provider."""
+        by_urn = {resource.urn: resource for resource in self.recording.resources}
+        graph = {
+            urn: [dependency for dependency in (*resource.dependencies, resource.provider.rpartition("::")[0])
+                  if dependency in by_urn]
+            for urn, resource in by_urn.items()
+        }  # fmt: skip
+        for urn in TopologicalSorter(graph).static_order():
+            yield by_urn[urn]
+
+    def run_all(self) -> None:
+        for resource in self.order():
+            if resource.type in (LOCAL, REMOTE):
+                script = script_sent_as(str(reveal(resource.inputs).get("stdin", "")))
+                self.handlers.get(f"script:{script}", self.step)(resource)
+            elif resource.type in self.handlers:
+                self.handlers[resource.type](resource)
+            if resource.name in self.after_step:
+                self.after_step[resource.name]()
+
+    def step(self, resource: RecordedResource) -> StepRun:
+        """Run one recorded step as pulumi-command would; a failure fails the rehearsal."""
+        start = time.monotonic()
+        result = self._local(resource) if resource.type == LOCAL else self._remote(resource)
+        run = StepRun(resource.name, result.returncode, result.stdout, result.stderr, time.monotonic() - start)
+        self.runs[resource.name] = run
+        if run.returncode != 0:
+            raise RehearsalError(f"step {resource.name} exited {run.returncode}:\n{run.stderr[-4000:]}")
+        return run
+
+    def step_with_environment(self, resource: RecordedResource, environment: dict[str, str]) -> StepRun:
+        """The step with some of its SSH environment replaced, as a changed secret would send it."""
+        inputs = reveal(resource.inputs)
+        return self.step(replace(resource, inputs={**inputs, "environment": {**inputs["environment"], **environment}}))
+
+    def skip(self, resource: RecordedResource, why: str) -> None:
+        self.skipped[resource.name] = why
+
+    def _local(self, resource: RecordedResource) -> subprocess.CompletedProcess[str]:
+        inputs = reveal(resource.inputs)
+        environment = {**os.environ, **inputs.get("environment", {})}
+        environment["PATH"] = f"{self.client.ssh_shim()}:{environment['PATH']}"
+        return subprocess.run(
+            ["/bin/sh", "-c", inputs["create"]], input=inputs.get("stdin", ""), capture_output=True, text=True,
+            env=environment, timeout=1800, check=False,
+        )  # fmt: skip
+
+    def _remote(self, resource: RecordedResource) -> subprocess.CompletedProcess[str]:
+        inputs = reveal(resource.inputs)
+        connection = inputs["connection"]
+        if connection["host"] != self.client.address or int(connection.get("port", 22)) != 22:
+            raise RehearsalError(f"step {resource.name} connects to {connection['host']}, not the server")
+        environment: dict[str, str] = inputs.get("environment") or {}
+        patterns = accepted_environment(self.client.machine)
+        refused = [name for name in environment if not any(fnmatch.fnmatchcase(name, p) for p in patterns)]
+        if refused:
+            raise RehearsalError(
+                f"step {resource.name} sends {', '.join(refused)} as SSH environment, which the server's sshd "
+                f"does not accept (AcceptEnv {' '.join(patterns)})"
+            )
+        with tempfile.TemporaryDirectory(dir=self.client.directory) as keys:
+            key_file = Path(keys) / "key"
+            key_file.write_text(connection["privateKey"])
+            key_file.chmod(0o600)
+            return self.client.run(
+                connection["user"], key_file, inputs["create"], stdin=inputs.get("stdin", ""), environment=environment
+            )

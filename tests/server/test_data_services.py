@@ -1,0 +1,52 @@
+"""Postgres and Redis started from the recorded container inputs, on the volume the stack mounted."""
+
+import shlex
+
+from preview.values import reveal
+from tests.server.conftest import Deployment
+from tests.server.standins import COOLIFY_NETWORK, start_container
+
+MOUNT_POINT = "/mnt/hetzner-coolify/postgres"
+
+
+def on_coolify_network(deployment: Deployment, image: str, command: str) -> str:
+    """`command` in a throwaway container on Coolify's network, where apps run."""
+    return deployment.root(
+        f"docker run --rm --network {COOLIFY_NETWORK} --entrypoint sh {image} -c {shlex.quote(command)} 2>&1 || true"
+    )
+
+
+def test_both_containers_are_healthy(deployment: Deployment) -> None:
+    for container in ("app-postgres", "app-redis"):
+        status = deployment.root(f"docker inspect -f '{{{{.State.Health.Status}}}}' {container}").strip()
+        assert status == "healthy", container
+
+
+def test_apps_reach_postgres_by_the_stacks_url_and_redis_only_with_its_password(deployment: Deployment) -> None:
+    postgres_image = reveal(deployment.recording.named("data-postgres").inputs)["image"]
+    redis_image = reveal(deployment.recording.named("data-redis").inputs)["image"]
+    answer = on_coolify_network(deployment, postgres_image, f"psql {shlex.quote(deployment.output('databaseUrl'))} "
+                                "-XAtc 'select current_user'")  # fmt: skip
+    assert answer.strip() == "app"
+    redis_host = deployment.output("redisHost").split(":")[0]
+    assert "NOAUTH" in on_coolify_network(deployment, redis_image, f"redis-cli -h {redis_host} ping")
+    redis_url = deployment.output("redisUrl")
+    authenticated = on_coolify_network(deployment, redis_image, f"redis-cli --no-auth-warning -u {redis_url} ping")
+    assert authenticated.strip() == "PONG"
+
+
+def test_no_port_is_published(deployment: Deployment) -> None:
+    assert deployment.root("docker ps --format '{{.Names}} {{.Ports}}' | grep -E '0\\.0\\.0\\.0|:::' || true") == ""
+
+
+def test_postgres_keeps_its_data_on_the_mounted_volume_across_a_replacement(deployment: Deployment) -> None:
+    device = deployment.machine.inside(f"findmnt -n -o SOURCE {MOUNT_POINT}").stdout.strip()
+    assert device in deployment.machine.devices
+    assert f"{MOUNT_POINT} ext4 discard,nofail,defaults 0 0" in deployment.root("cat /etc/fstab")
+    assert deployment.root(f"cat {MOUNT_POINT}/pgdata/PG_VERSION").strip().isdigit()
+    psql = "docker exec app-postgres psql -U app -d app -XAtc"
+    deployment.root(f"{psql} 'create table if not exists kept (id int primary key); insert into kept values (42)'")
+    # A replacement, as the Docker provider does it: the old container goes, a new one starts from the inputs.
+    deployment.root("docker rm -f app-postgres >/dev/null")
+    start_container(deployment.root, deployment.recording.named("data-postgres"))
+    assert deployment.root(f"{psql} 'select id from kept'").strip() == "42"
