@@ -4,7 +4,7 @@ Children, each step waiting for the one before:
 1. `remote.Command` install-coolify: the pinned release, unattended, its first admin from a
    generated password (`RandomPassword`) that travels only as SSH environment;
 2. `remote.Command` wait-for-coolify: upgrade done, the pinned version's container healthy, health
-   endpoint answering;
+   endpoint answering, the first admin created and registration closed;
 3. `remote.Command` direct-ports: Coolify's 8000/6001/6002 closed (on 127.0.0.1) or published, as configured.
 
 Every step runs again when the server is replaced, or when its script or inputs change (its
@@ -20,9 +20,11 @@ import pulumi_random as random
 from components.host import Host
 from components.remote_steps import remote_step
 from components.server_scripts import template_text
+from components.service_containers import DOCKER_ADDRESS_POOL, DOCKER_ADDRESS_POOL_SIZE
 from stack_config.coolify import CoolifySettings
 
-DASHBOARD_PORT = 8000
+# Dashboard, realtime, terminal (coollabsio/coolify@v4.3.10:docker-compose.prod.yml:24-25, 66-68).
+DIRECT_PORTS = (8000, 6001, 6002)
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,15 @@ class CoolifyArgs:
 
 
 def install_inputs(version: str) -> dict[str, str]:
-    return {"COOLIFY_VERSION": version}
+    return {
+        "COOLIFY_VERSION": version,
+        "DOCKER_ADDRESS_POOL_BASE": DOCKER_ADDRESS_POOL,
+        "DOCKER_ADDRESS_POOL_SIZE": str(DOCKER_ADDRESS_POOL_SIZE),
+    }
+
+
+def wait_inputs(version: str, admin_email: str) -> dict[str, str]:
+    return {"COOLIFY_VERSION": version, "ADMIN_EMAIL": admin_email}
 
 
 def direct_ports_inputs(close_direct_ports: bool, version: str) -> dict[str, str]:
@@ -82,7 +92,9 @@ class Coolify(pulumi.ComponentResource):
             },
         )
         # Waits for the version asked for, so a version bump runs it again and it outlasts the old container.
-        running = self._step("wait-for-coolify", "wait-for-coolify.sh", install_inputs(settings.version), [installed])
+        running = self._step(
+            "wait-for-coolify", "wait-for-coolify.sh", wait_inputs(settings.version, settings.admin_email), [installed]
+        )
         self.ready = self._step(
             "direct-ports",
             "direct-ports.sh",
@@ -92,9 +104,10 @@ class Coolify(pulumi.ComponentResource):
 
         self.admin_email = pulumi.Output.from_input(settings.admin_email)
         self.admin_password = pulumi.Output.secret(password.result)
+        # The dashboard's page opens websockets to realtime and the terminal on their own ports.
+        forwards = " ".join(f"-L {port}:127.0.0.1:{port}" for port in DIRECT_PORTS)
         self.tunnel_command = pulumi.Output.concat(
-            f"ssh -N -L {DASHBOARD_PORT}:127.0.0.1:{DASHBOARD_PORT} {args.host.logins.admin_user}@",
-            args.host.ipv4_address,
+            f"ssh -N {forwards} {args.host.logins.admin_user}@", args.host.ipv4_address
         )
         self.register_outputs({"adminEmail": self.admin_email, "tunnelCommand": self.tunnel_command})
 

@@ -26,6 +26,7 @@ from components.server import (
     label_firewall,
     managed_server,
 )
+from components.service_containers import DOCKER_ADDRESS_POOL
 from stack_config.protection import ProtectionSettings
 from stack_config.server import DEPLOY_KEY_NAME, AdminSshKey, ServerSettings
 
@@ -112,6 +113,8 @@ class Host(pulumi.ComponentResource):
                 )
             ],
             earlier_steps=EARLIER_STEPS,
+            # Coolify manages its own host over SSH from its containers (host.docker.internal).
+            trusted_sources=[DOCKER_ADDRESS_POOL],
         )
 
         self.server_id = managed.server.id

@@ -76,14 +76,17 @@ class ManagedServer:
     """The hardening step: what runs on the server next waits for it."""
 
 
-def harden_inputs(admin_user: str, admin_public_keys: Sequence[str], deploy_public_key: str) -> dict[str, str]:
+def harden_inputs(
+    admin_user: str, admin_public_keys: Sequence[str], deploy_public_key: str, trusted_sources: Sequence[str]
+) -> dict[str, str]:
+    """`trusted_sources`: networks fail2ban never bans, those Coolify reaches the server from."""
     return {
         "ADMIN_USER": admin_user,
         "ADMIN_KEYS": "".join(f"{key}\n" for key in admin_public_keys),
         # Type and material only: a comment could hold "coolify", and Coolify's installer deletes such lines.
         "ROOT_KEYS": "".join(f"{' '.join(key.split()[:2])}\n" for key in [*admin_public_keys, deploy_public_key]),
         "SSHD_CONFIG": template_text("sshd-hardening.conf"),
-        "FAIL2BAN_JAIL": template_text("fail2ban-sshd.local"),
+        "FAIL2BAN_JAIL": render_template("fail2ban-sshd.local", {"ignoreip": " ".join(trusted_sources)}),
         "AUTO_UPGRADES": template_text("20auto-upgrades"),
     }
 
@@ -104,6 +107,7 @@ def managed_server(
     placement_group_id: pulumi.Input[int] | None = None,
     after: Sequence[pulumi.Resource] = (),
     earlier_steps: EarlierSteps | None = None,
+    trusted_sources: Sequence[str] = (),
 ) -> ManagedServer:
     """The server `name`, created after the firewall attachment whose label it carries, then the steps
     `<step_prefix>-wait-for-ssh` and `<step_prefix>-harden-host` on it, reached at `address` (default: its
@@ -138,7 +142,7 @@ def managed_server(
 
     reachable = wait_for_ssh(f"{step_prefix}-wait-for-ssh", access, parent=parent, aliases=aliases("wait-for-ssh"))
     inputs = pulumi.Output.from_input(logins.deploy_public_key).apply(
-        lambda deploy_key: harden_inputs(logins.admin_user, logins.admin_public_keys, deploy_key)
+        lambda deploy_key: harden_inputs(logins.admin_user, logins.admin_public_keys, deploy_key, trusted_sources)
     )
     hardened = remote_step(
         f"{step_prefix}-harden-host",

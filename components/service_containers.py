@@ -10,6 +10,11 @@ from stack_config.data_services import PostgresSettings
 
 # Coolify's Docker network: every app it deploys is on it and reaches these services by name.
 COOLIFY_NETWORK = "coolify"
+# Where Docker takes that network and every other one from, set when Coolify is installed. Docker's
+# default, 10.0.0.0/8 (coollabsio/coolify@v4.3.10:scripts/install.sh:59-60), can put a network on top of
+# the workers' private network, and Coolify then cannot reach them.
+DOCKER_ADDRESS_POOL = "172.20.0.0/14"
+DOCKER_ADDRESS_POOL_SIZE = 24
 # Container names and network aliases at once. Coolify's own database and cache answer to `postgres` and
 # `redis` on that network (their compose service names, coollabsio/coolify@v4.3.10:docker-compose.yml:14,20):
 # a name they share would reach either at random.

@@ -99,6 +99,8 @@ class Workers(pulumi.ComponentResource):
                 placement_group_id=groups[index // SPREAD_GROUP_SIZE].id.apply(int),
                 # A server joins the network at creation: its subnet must exist by then.
                 after=[subnet],
+                # Coolify manages workers from the main server, over the private network.
+                trusted_sources=[MAIN_SERVER_IP],
             )
             hcloud.LoadBalancerTarget(
                 f"{name}-{index + 1}-target",
@@ -246,7 +248,7 @@ class Workers(pulumi.ComponentResource):
             'In Coolify: Servers -> + Add, once per worker, with Private Key "localhost\'s key", user root, port 22:'
         ]
         lines += [
-            f"  name {self._worker_name(index)}, IP {ip}, then Validate Server"
+            f"  name {self._worker_name(index)}, IP {ip}, then Validate Server & Install Docker Engine"
             for index, ip in enumerate(self.private_ips)
         ]
         return "\n".join(lines)

@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             except PolicyPackError as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 1
-            print("\n".join(report.lines), end="\n\n")
+            if report.lines:
+                print("\n".join(report.lines), end="\n\n")
             failed = failed or report.failed
     return 1 if failed else 0
 

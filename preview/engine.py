@@ -7,6 +7,7 @@ answers (preview/mocks.py).
 
 import asyncio
 import contextlib
+import logging
 import runpy
 import sys
 import threading
@@ -64,6 +65,8 @@ class RecordedStack:
     resources: tuple[RecordedResource, ...]
     invokes: tuple[RecordedInvoke, ...]
     outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    """What the program logged as warnings (`pulumi.log.warn`), as the engine would show them."""
 
     def of_type(self, resource_type: str) -> list[RecordedResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -147,6 +150,17 @@ class RecordingMonitor(mocks.MockMonitor):
         return f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{rest}"
 
 
+class WarningLog(logging.Logger):
+    """The mock engine's logger: keeps the warnings the program logs."""
+
+    def __init__(self) -> None:
+        super().__init__("preview.program", logging.WARNING)
+        self.lines: list[str] = []
+
+    def handle(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 def run_program(
     program_dir: Path, stack: StackSettings, mock: pulumi.runtime.Mocks, preview: bool = True
 ) -> RecordedStack:
@@ -163,7 +177,10 @@ def record(
     pulumi.runtime.set_all_config(dict(stack.config), list(stack.secret_keys))
     settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per run
     monitor = RecordingMonitor(mock)
-    pulumi.runtime.set_mocks(mock, project=stack.project, stack=stack.stack, preview=preview, monitor=monitor)
+    warnings = WarningLog()
+    pulumi.runtime.set_mocks(
+        mock, project=stack.project, stack=stack.stack, preview=preview, monitor=monitor, logger=warnings
+    )
 
     def run() -> None:
         program()
@@ -174,7 +191,9 @@ def record(
         raise ProgramError(str(error)) from None
     root = settings.get_root_resource()
     outputs = {key: _sync_await(_resolve(value)) for key, value in getattr(root, "outputs", {}).items()}
-    return RecordedStack(stack.project, stack.stack, tuple(monitor.recorded), tuple(monitor.invokes), outputs)
+    return RecordedStack(
+        stack.project, stack.stack, tuple(monitor.recorded), tuple(monitor.invokes), outputs, tuple(warnings.lines)
+    )
 
 
 async def _resolve(value: Any) -> Any:

@@ -8,8 +8,8 @@ and options, and no resource added.
     python -m preview.recording save --stack S [--project-dir DIR] [--mode plan|apply] FILE
     python -m preview.recording compare BEFORE AFTER
 
-`save` records the stack as `pulumi preview` of a new stack sees it (`plan`), or as `pulumi up` would
-have created it (`apply`: every value known, so inputs built from ids, addresses and keys compare
+`save` records the stack as `pulumi preview` of a new stack sees it (`plan`), or with every value known
+as `pulumi up` would have created it (`apply`, so inputs built from ids, addresses and keys compare
 too). `compare` prints each move an alias records and one line per difference, and exits 1 when
 anything but moves differs.
 """
@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         project_dir = options.project_dir.resolve()
         mocks = PlanMocks() if options.mode == "plan" else ApplyMocks()
         stack = read_stack(project_dir, options.stack)
-        save(run_program(project_dir, stack, mocks, preview=options.mode == "plan"), options.file)
+        # Recorded as a preview either way: a deploy would refuse the example values of shipped stack files.
+        save(run_program(project_dir, stack, mocks, preview=True), options.file)
         return 0
     differences, moves = compare(load(options.before), load(options.after))
     print("\n".join([*moves, *differences]) or "no difference")

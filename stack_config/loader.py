@@ -59,14 +59,24 @@ def load_stack_config(
 
 
 def load_from_pulumi() -> StackConfig:
-    """Read the running program's configuration; a problem ends the program without a traceback."""
+    """Read the running program's configuration; a problem ends the program without a traceback.
+
+    A value that is only an example (StackConfig.example_values) is a warning in a preview and refused by
+    `pulumi up`: the shipped stack files preview, and nothing deploys them as they are."""
     raw = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     secret_keys = frozenset(key for key in raw if pulumi.runtime.config.is_config_secret(key))
+    prefix = f"{pulumi.get_project()}:"
     try:
-        return load_stack_config(pulumi.get_project(), pulumi.get_stack(), raw, secret_keys)
+        config = load_stack_config(pulumi.get_project(), pulumi.get_stack(), raw, secret_keys)
     except ConfigError as error:
         # The Pulumi language host prints a RunError's message alone, without a stack trace.
         raise pulumi.RunError(str(error)) from None
+    examples = [f"{prefix}{key}: {why}" for key, why in config.example_values()]
+    if examples and not pulumi.runtime.is_dry_run():
+        raise pulumi.RunError("\n".join(f"{line} (`pulumi up` deploys no example value)" for line in examples))
+    for line in examples:
+        pulumi.log.warn(line)
+    return config
 
 
 def _decode(text: str) -> Any:

@@ -25,6 +25,10 @@ from stack_config.workers import WorkerSettings
 Environment = Literal["staging", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("staging", "production")
 
+# Domains reserved for examples and tests (RFC 2606, RFC 6761): nothing real is ever there.
+RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TOP_LEVEL_DOMAINS = ("example", "test", "invalid", "localhost")
+
 ENVIRONMENT_DEFAULTS: dict[Environment, dict[str, dict[str, Any]]] = {
     "staging": {
         "protection": {"protect": False, "deleteProtection": False},
@@ -78,6 +82,19 @@ class StackConfig(ConfigModel):
             given = merged.get(section, {})
             merged[section] = {**defaults, **given} if isinstance(given, dict) else given
         return merged
+
+    def example_values(self) -> list[tuple[str, str]]:
+        """(key, why) for each value that is a placeholder, not the team's own: a preview shows them, and
+        `pulumi up` refuses them."""
+        found = []
+        email = self.coolify.admin_email
+        if _is_reserved(email.rsplit("@", 1)[1]):
+            found.append((
+                "coolify.adminEmail",
+                f"{email!r} is on a domain reserved for examples: Coolify creates no admin for it (its check "
+                "resolves the domain) and leaves registration open to the first visitor; use a mailbox you read",
+            ))  # fmt: skip
+        return found
 
     def backup_s3_credentials(self) -> S3Credentials | None:
         """The keys of s3 backup storage, when both are set (they are whenever that storage is chosen)."""
@@ -149,3 +166,10 @@ class StackConfig(ConfigModel):
         if len(set(names)) != len(names):
             raise KeyedValueError("adminSshKeys", f"names {names} must be unique")
         return self
+
+
+def _is_reserved(domain: str) -> bool:
+    name = domain.lower().rstrip(".")
+    return name.rsplit(".", 1)[-1] in RESERVED_TOP_LEVEL_DOMAINS or any(
+        name == reserved or name.endswith(f".{reserved}") for reserved in RESERVED_DOMAINS
+    )

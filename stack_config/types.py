@@ -70,7 +70,16 @@ def _cidr(value: str) -> str:
 
 Cidr = Annotated[str, AfterValidator(_cidr)]
 HttpsUrl = Annotated[str, _matching(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/\S*)?", "is not an https:// URL")]
-Email = Annotated[str, _matching(r"(?i)[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+", "is not an email address")]
+# Coolify's installer writes its first admin unquoted into an .env file with sed (coollabsio/coolify@v4.3.10:
+# scripts/install.sh:827-857): `|`, `&`, `\\`, `$`, `#`, quotes and white space break it or change the value.
+Email = Annotated[
+    str,
+    _matching(
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+",
+        "is not an email address Coolify's installer can carry; allowed: letters, digits and . _ % + - before "
+        "the @, a domain name after it",
+    ),
+]
 
 ResourceName = Annotated[
     str,
@@ -110,14 +119,15 @@ SqlIdentifier = Annotated[
 CoolifyUserName = Annotated[
     str,
     _matching(
-        r"[A-Za-z0-9_ -]{3,64}", "is not a Coolify user name; allowed: 3-64 of letters, digits, spaces, '_' and '-'"
+        r"[A-Za-z0-9_-]{3,64}",
+        "is not a Coolify user name its installer can carry; allowed: 3-64 of letters, digits, '_' and '-'",
     ),
 ]
 CoolifyVersion = Annotated[
     str,
     _matching(
         r"\d+\.\d+\.\d+(-[0-9A-Za-z]+(\.[0-9A-Za-z]+)*)?",
-        "is not a pinned release; expected e.g. 4.3.19 or 4.0.0-beta.474",
+        "is not a pinned release; expected e.g. 4.7.7 or 4.0.0-beta.474",
     ),
 ]
 # systemd OnCalendar expressions: dates, times, weekdays, ranges, lists, a time zone.

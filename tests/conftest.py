@@ -50,16 +50,23 @@ def shipped_value(stack: str, key: str) -> Any:
     return copy.deepcopy(json.loads(read_stack(PROJECT_DIR, stack).config[f"{NAMESPACE}:{key}"]))
 
 
+# `pulumi up` refuses the shipped files' example values (StackConfig.example_values): a stack the tests
+# deploy has its own in their place.
+OWN_VALUES = {"coolify": {"adminEmail": "ops@acme-apps.eu"}}
+
+
 def record(
     stack: str,
     changes: dict[str, Any] | None = None,
     mocks: pulumi.runtime.Mocks | None = None,
     secret_keys: frozenset[str] = frozenset(),
 ) -> RecordedStack:
-    """Run the program: with ApplyMocks (values as after `pulumi up`) by default, or PlanMocks (preview)."""
+    """Run the program: with ApplyMocks as `pulumi up` (the shipped stack with OWN_VALUES) by default, or with
+    PlanMocks as `pulumi preview`."""
     mock = mocks or ApplyMocks()
-    settings = stack_settings(stack, changes, secret_keys)
-    return run_program(PROJECT_DIR, settings, mock, preview=isinstance(mock, PlanMocks))
+    previewing = isinstance(mock, PlanMocks)
+    settings = stack_settings(stack, changes if previewing else _merged(OWN_VALUES, changes or {}), secret_keys)
+    return run_program(PROJECT_DIR, settings, mock, preview=previewing)
 
 
 _recordings: dict[tuple[str, str], RecordedStack] = {}

@@ -5,10 +5,10 @@ from collections.abc import Callable
 import pytest
 
 from components.server_scripts import sshd_accepts
-from preview.engine import RecordedStack
-from preview.mocks import ApplyMocks
+from preview.engine import ProgramError, RecordedStack, run_program
+from preview.mocks import ApplyMocks, PlanMocks
 from preview.values import Secret, walk
-from tests.conftest import STACKS, record
+from tests.conftest import PROJECT_DIR, STACKS, record, stack_settings
 
 WITH_EVERY_SECRET = {
     "workers": {"count": 1},
@@ -47,7 +47,9 @@ def test_outputs_are_the_stable_addresses(recorded: Recorded) -> None:
 def test_outputs_tell_how_to_reach_the_dashboard(recorded: Recorded) -> None:
     outputs = recorded("production", "apply").outputs
     assert outputs["coolifyDashboardUrl"] == "https://coolify.example.com"
-    assert outputs["coolifyTunnelCommand"] == f"ssh -N -L 8000:127.0.0.1:8000 ops@{outputs['ipv4Address']}"
+    assert outputs["coolifyTunnelCommand"] == (
+        f"ssh -N -L 8000:127.0.0.1:8000 -L 6001:127.0.0.1:6001 -L 6002:127.0.0.1:6002 ops@{outputs['ipv4Address']}"
+    )
 
 
 def test_the_admin_password_is_in_no_other_resource() -> None:
@@ -124,3 +126,15 @@ def test_every_secret_a_step_sends_is_accepted_by_the_hardened_sshd() -> None:
                     "BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY"}  # fmt: skip
     assert all(sshd_accepts(variable) for variable in sent)
     assert not sshd_accepts("BACKUP_S3") and not sshd_accepts("PATH")
+
+
+def test_a_deploy_refuses_example_values_that_a_preview_only_warns_about() -> None:
+    settings = stack_settings("staging")
+    previewed = run_program(PROJECT_DIR, settings, PlanMocks(), preview=True)
+    assert [line.split(": ", 1)[0] for line in previewed.warnings] == ["hetzner-coolify:coolify.adminEmail"]
+    with pytest.raises(ProgramError) as refused:
+        run_program(PROJECT_DIR, settings, ApplyMocks(), preview=False)
+    assert str(refused.value).startswith(
+        "hetzner-coolify:coolify.adminEmail: 'ops@example.com' is on a domain reserved"
+    )
+    assert str(refused.value).endswith("(`pulumi up` deploys no example value)")

@@ -8,6 +8,7 @@ the program (policies.py).
 
 from preview.sections.cost import CostEstimate
 from preview.sections.deploy_time import DeployTime
+from preview.sections.diagnostics import Diagnostics
 from preview.sections.outputs import StackOutputs
 from preview.sections.resources import ResourceTree
 from preview.sections.section import Section, SectionReport
@@ -17,4 +18,4 @@ __all__ = ["Section", "SectionReport", "stack_sections"]
 
 
 def stack_sections() -> list[Section]:
-    return [ResourceTree(), StackOutputs(), Summary(), CostEstimate(), DeployTime()]
+    return [ResourceTree(), Diagnostics(), StackOutputs(), Summary(), CostEstimate(), DeployTime()]

@@ -64,7 +64,7 @@ STEP_LATENCIES = {
     "install-backup.sh": Latency(40, "apt installs rclone and age"),
     "read-coolify-key.sh": Latency(5, "a short script over SSH"),
     "authorize-key.sh": Latency(5, "a short script over SSH"),
-    "register-worker.sh": Latency(5, "a short script over SSH and one API call"),
+    "register-worker.sh": Latency(240, "Coolify installs Docker on the worker, then validates it"),
 }
 # Images and containers, by whether they are PostgreSQL's (larger, and initdb on first start) or another's.
 PULLS = {True: Latency(20, "pull of about 160 MB"), False: Latency(8, "pull of about 44 MB")}

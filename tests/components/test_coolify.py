@@ -127,7 +127,10 @@ def test_an_admin_key_change_rehardens_only() -> None:
 
 def test_outputs_tell_how_to_log_in() -> None:
     outputs = shipped("production").outputs
-    assert outputs["coolify.tunnel_command"] == f"ssh -N -L 8000:127.0.0.1:8000 ops@{outputs['host.ipv4_address']}"
+    assert outputs["coolify.tunnel_command"] == (
+        "ssh -N -L 8000:127.0.0.1:8000 -L 6001:127.0.0.1:6001 -L 6002:127.0.0.1:6002 "
+        f"ops@{outputs['host.ipv4_address']}"
+    )
     assert outputs["coolify.admin_email"] == "ops@example.com"
     assert isinstance(outputs["coolify.admin_password"], Secret)
 

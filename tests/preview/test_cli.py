@@ -50,6 +50,11 @@ def test_preview_succeeds_with_a_tree_outputs_and_summary(
     assert "└─ hetzner-coolify:host:Host" in out
     assert "hcloud:index/server:Server" in out
     assert "Outputs:" in out
+    # The shipped files' example admin email: a warning here, refused by a deploy (tests/stack_config).
+    assert (
+        f"Diagnostics:\n  pulumi:pulumi:Stack (hetzner-coolify-{stack}):\n"
+        "    warning: hetzner-coolify:coolify.adminEmail: 'ops@example.com' is on a domain reserved for examples" in out
+    )
     assert re.search(r"^    deployPrivateKey: +\[secret\]$", out, flags=re.MULTILINE)
     assert re.search(r"^    coolifyAdminPassword: +\[secret\]$", out, flags=re.MULTILINE)
     rows = [line for line in out.splitlines() if line.startswith(" +  ")]

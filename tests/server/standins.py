@@ -12,8 +12,8 @@ Each plays only the effects a later step needs, and says what it does not reprod
   use: Docker (Debian's, not Docker CE), the `coolify` network, /data/coolify/source/.env, root's keys as
   a first install leaves them, and Coolify's database `coolify-db` (a Postgres stand-in, not the
   official postgres:15-alpine) answering to `postgres` on the network as in Coolify's compose file.
-  Not reproduced: the dashboard, the proxy, realtime, upgrades; so wait-for-coolify.sh and
-  direct-ports.sh cannot run.
+  Not reproduced: the dashboard, the proxy, realtime, upgrades, Docker's address pool (daemon.json);
+  so wait-for-coolify.sh and direct-ports.sh cannot run.
 - `Images`: Postgres and Redis images built from Debian's packages (images/), tagged with the names the
   stack pins, cached as `docker save` archives.
 """

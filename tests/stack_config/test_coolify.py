@@ -2,13 +2,15 @@
 
 from typing import Any
 
-from tests.stack_config.conftest import bad_values, problems
+import pytest
+
+from tests.stack_config.conftest import bad_values, load, problems
 
 BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"coolify": {"version": "latest"}},
-        "hetzner-coolify:coolify.version: 'latest' is not a pinned release; expected e.g. 4.3.19 or 4.0.0-beta.474",
+        "hetzner-coolify:coolify.version: 'latest' is not a pinned release; expected e.g. 4.7.7 or 4.0.0-beta.474",
     ),
     (
         "staging",
@@ -16,11 +18,29 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
         "hetzner-coolify:coolify.closeDirectPorts: 'sometimes' is invalid; input should be a valid boolean, unable to "
         "interpret input",
     ),
-    ("staging", {"coolify": {"adminEmail": "ops-at-example"}},
-     "hetzner-coolify:coolify.adminEmail: 'ops-at-example' is not an email address"),
+    *(("staging", {"coolify": {"adminEmail": email}},
+       f"hetzner-coolify:coolify.adminEmail: {email!r} is not an email address Coolify's installer can carry; "
+       "allowed: letters, digits and . _ % + - before the @, a domain name after it")
+      for email in ("ops-at-example", "ops|x@example.org", "a&b@example.org", "back\\slash@example.org",
+                    "semi;colon@example.org", "o p@example.org", "ops@example.org\n")),
+    *(("staging", {"coolify": {"adminUsername": name}},
+       f"hetzner-coolify:coolify.adminUsername: {name!r} is not a Coolify user name its installer can carry; "
+       "allowed: 3-64 of letters, digits, '_' and '-'")
+      for name in ("Root User", "ad", "admin|x", "admin$HOME")),
 ]  # fmt: skip
 
 
 @bad_values(BAD_VALUES)
 def test_bad_value_gives_one_line_naming_the_key(stack: str, changes: dict[str, Any], expected: str) -> None:
     assert problems(stack, changes) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("email", "example"),
+    [("ops@example.com", True), ("ops@mail.example.org", True), ("ops@team.test", True),
+     ("ops@my.localhost", True), ("ops@acme-apps.eu", False), ("ops@example.com.au", False),
+     ("ops@notexample.com", False)],
+)  # fmt: skip
+def test_an_admin_email_on_a_domain_reserved_for_examples_is_an_example_value(email: str, example: bool) -> None:
+    found = load("staging", {"coolify": {"adminEmail": email}}).example_values()
+    assert [key for key, _ in found] == (["coolify.adminEmail"] if example else [])

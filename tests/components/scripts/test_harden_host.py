@@ -8,6 +8,7 @@ from tests.components.scripts.conftest import Sandbox
 ALICE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA2FAAB9YEE4rEw/DUJHbOGWax1rVeqX1KJVEd60ESW7 alice@example.com"
 BOB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIO4Nfmou0qSZck/EI1bcb3SVzR9h4TQDDcPmUwSwSBh bob@example.com"
 DEPLOY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKmLz3kqz8r5mQeF1hC0Tq9mT0dX6uYv8sJ2wN4pR7bY deploy"
+TRUSTED = ["172.20.0.0/14"]
 COOLIFY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPq2Tz6vW8xY0aB4cD6eF8gH0iJ2kL4mN6oP8qR0sT2u coolify"
 HARDENING_PACKAGES = ("fail2ban", "python3-systemd", "nftables", "unattended-upgrades")
 STATE_CHANGING = (
@@ -26,11 +27,12 @@ def state_changes(calls: list[str]) -> list[str]:
 
 
 def test_first_run_hardens_the_host(sandbox: Sandbox) -> None:
-    result = sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY))
+    result = sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY, TRUSTED))
     assert result.returncode == 0, result.stderr
     root = sandbox.root
     assert (root / "etc/ssh/sshd_config.d/10-hetzner-coolify.conf").read_text().count("PasswordAuthentication no") == 1
-    assert "backend = systemd" in (root / "etc/fail2ban/jail.d/sshd.local").read_text()
+    jail = (root / "etc/fail2ban/jail.d/sshd.local").read_text()
+    assert "backend = systemd" in jail and "\nignoreip = 127.0.0.1/8 ::1 172.20.0.0/14\n" in jail
     assert 'APT::Periodic::Unattended-Upgrade "1";' in (root / "etc/apt/apt.conf.d/20auto-upgrades").read_text()
     keys = root / "home/ops/.ssh/authorized_keys"
     assert keys.read_text() == f"{ALICE}\n"
@@ -50,7 +52,7 @@ def test_first_run_hardens_the_host(sandbox: Sandbox) -> None:
 
 
 def test_second_run_changes_nothing(sandbox: Sandbox) -> None:
-    inputs = harden_inputs("ops", [ALICE, BOB], DEPLOY)
+    inputs = harden_inputs("ops", [ALICE, BOB], DEPLOY, TRUSTED)
     assert sandbox.run("harden-host.sh", inputs).returncode == 0
     after_first = sandbox.tree()
     second = sandbox.run("harden-host.sh", inputs)
@@ -61,9 +63,9 @@ def test_second_run_changes_nothing(sandbox: Sandbox) -> None:
 
 
 def test_a_new_admin_key_changes_only_the_keys(sandbox: Sandbox) -> None:
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY, TRUSTED)).returncode == 0
     before = sandbox.tree()
-    result = sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE, BOB], DEPLOY))
+    result = sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE, BOB], DEPLOY, TRUSTED))
     assert result.returncode == 0
     changed = {path for path in sandbox.tree() if sandbox.tree()[path] != before.get(path)}
     assert changed == {"home/ops/.ssh/authorized_keys", "root/.ssh/authorized_keys"}
@@ -71,10 +73,10 @@ def test_a_new_admin_key_changes_only_the_keys(sandbox: Sandbox) -> None:
 
 
 def test_an_sshd_config_that_does_not_validate_is_rolled_back(sandbox: Sandbox) -> None:
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY, TRUSTED)).returncode == 0
     drop_in = sandbox.root / "etc/ssh/sshd_config.d/10-hetzner-coolify.conf"
     good = drop_in.read_text()
-    broken = harden_inputs("ops", [ALICE], DEPLOY)
+    broken = harden_inputs("ops", [ALICE], DEPLOY, TRUSTED)
     broken["SSHD_CONFIG"] = "NotAKeyword yes\n"
     result = sandbox.run("harden-host.sh", {**broken, "SSHD_CONFIG_VALID": "no"})
     assert result.returncode == 1
@@ -85,18 +87,18 @@ def test_an_sshd_config_that_does_not_validate_is_rolled_back(sandbox: Sandbox) 
 
 def test_bad_input_changes_nothing(sandbox: Sandbox) -> None:
     before = sandbox.tree()
-    result = sandbox.run("harden-host.sh", harden_inputs("Not A User", [ALICE], DEPLOY))
+    result = sandbox.run("harden-host.sh", harden_inputs("Not A User", [ALICE], DEPLOY, TRUSTED))
     assert result.returncode == 1
     assert "error: ADMIN_USER 'Not A User' is not a valid user name" in result.stderr
     assert sandbox.tree() == before
-    missing = harden_inputs("ops", [ALICE], DEPLOY)
+    missing = harden_inputs("ops", [ALICE], DEPLOY, TRUSTED)
     del missing["FAIL2BAN_JAIL"]
     assert "error: FAIL2BAN_JAIL is not set" in sandbox.run("harden-host.sh", missing).stderr
 
 
 def test_no_admin_key_is_refused_before_anything_changes(sandbox: Sandbox) -> None:
     before = sandbox.tree()
-    result = sandbox.run("harden-host.sh", harden_inputs("ops", [], DEPLOY))
+    result = sandbox.run("harden-host.sh", harden_inputs("ops", [], DEPLOY, TRUSTED))
     assert result.returncode == 1
     assert "error: ADMIN_KEYS is not set" in result.stderr
     assert sandbox.tree() == before
@@ -115,7 +117,7 @@ def test_root_keeps_the_stacks_keys_in_a_block_and_coolifys_beside_it(sandbox: S
     keys.parent.mkdir(parents=True)
     # What Hetzner put there at creation, then Coolify's installer.
     keys.write_text(f"{ALICE}\n{DEPLOY}\n{COOLIFY}\n")
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY, TRUSTED)).returncode == 0
     assert root_keys(sandbox) == [
         COOLIFY,
         "# BEGIN root keys managed by Pulumi, edits here are overwritten",
@@ -125,7 +127,7 @@ def test_root_keeps_the_stacks_keys_in_a_block_and_coolifys_beside_it(sandbox: S
     ]
     assert oct(keys.stat().st_mode & 0o777) == "0o600"
     tree = sandbox.tree()
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY, TRUSTED)).returncode == 0
     assert sandbox.tree() == tree
 
 
@@ -133,8 +135,8 @@ def test_a_removed_admin_key_loses_root_and_a_new_one_gains_it(sandbox: Sandbox)
     keys = sandbox.root / "root/.ssh/authorized_keys"
     keys.parent.mkdir(parents=True)
     keys.write_text(f"{ALICE}\n{DEPLOY}\n{COOLIFY}\n")
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY)).returncode == 0
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY, TRUSTED)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY, TRUSTED)).returncode == 0
     lines = root_keys(sandbox)
     assert key_only(BOB) in lines and key_only(DEPLOY) in lines and COOLIFY in lines
     assert not any(line.startswith(" ".join(ALICE.split()[:2])) for line in lines)
@@ -150,15 +152,15 @@ def coolify_installer_edits(keys: Path) -> None:
 
 def test_coolifys_installer_leaves_the_managed_block_whole(sandbox: Sandbox) -> None:
     alice_at_coolify = ALICE.replace("alice@example.com", "alice@coolify-laptop")
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [alice_at_coolify], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [alice_at_coolify], DEPLOY, TRUSTED)).returncode == 0
     keys = sandbox.root / "root/.ssh/authorized_keys"
     coolify_installer_edits(keys)
     tree = sandbox.tree()
-    second = sandbox.run("harden-host.sh", harden_inputs("ops", [alice_at_coolify], DEPLOY))
+    second = sandbox.run("harden-host.sh", harden_inputs("ops", [alice_at_coolify], DEPLOY, TRUSTED))
     assert "host hardened (0 files changed)" in second.stderr
     assert sandbox.tree() == tree
     # A key removed from the stack after Coolify's install loses root.
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY, TRUSTED)).returncode == 0
     assert key_only(ALICE) not in keys.read_text()
     assert COOLIFY in root_keys(sandbox)
 
@@ -169,7 +171,7 @@ def test_a_block_under_the_earlier_markers_is_replaced(sandbox: Sandbox) -> None
     earlier = ["# BEGIN keys managed by hetzner-coolify, edits here are overwritten", ALICE, DEPLOY,
                "# END keys managed by hetzner-coolify"]  # fmt: skip
     keys.write_text("".join(f"{line}\n" for line in [COOLIFY, *earlier]))
-    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY)).returncode == 0
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [BOB], DEPLOY, TRUSTED)).returncode == 0
     assert root_keys(sandbox) == [
         COOLIFY,
         "# BEGIN root keys managed by Pulumi, edits here are overwritten",
