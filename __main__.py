@@ -3,6 +3,7 @@
 import pulumi
 
 from components.backups import BackupArgs, Backups
+from components.certificates import Certificates, CertificatesArgs
 from components.coolify import Coolify, CoolifyArgs
 from components.data_services import DataServices, DataServicesArgs
 from components.dns import Dns, DnsArgs
@@ -41,6 +42,11 @@ if config.workers.count:
         ),
     )
 dns = Dns("dns", DnsArgs(config.dns, config.domain, host.addresses, workers.app_addresses if workers else None, naming))
+if workers and workers.app_addresses and config.domain and config.workers.load_balancer.certificates == "dns-01":
+    Certificates(
+        "certificates",
+        CertificatesArgs(config.dns, config.domain, config.coolify.admin_email, host, workers, naming, [coolify.ready]),
+    )
 data = DataServices(
     "data",
     DataServicesArgs(config.postgres, config.redis, config.docker, host, config.protection, naming, [coolify.ready]),

@@ -20,7 +20,7 @@ from components.host import Host
 from components.naming import Naming
 from components.remote_steps import remote_step
 from components.server_scripts import server_script, template_text
-from components.templates import render_template
+from components.templates import environment_file, render_template
 from stack_config.backups import BackupSettings, R2StorageSettings, S3Credentials
 from stack_config.protection import ProtectionSettings
 
@@ -48,14 +48,6 @@ class BackupArgs:
 def r2_endpoint(account_id: str, jurisdiction: str) -> str:
     region = "eu." if jurisdiction == "eu" else ""
     return f"https://{account_id}.{region}r2.cloudflarestorage.com"
-
-
-def environment_file(settings: dict[str, str]) -> str:
-    """A systemd EnvironmentFile; values are validated upstream, and checked here once more."""
-    for key, value in settings.items():
-        if any(character in value for character in '"\\\n$`'):
-            raise ValueError(f"{key} holds a character an environment file cannot carry: {value!r}")
-    return "".join(f'{key}="{value}"\n' for key, value in settings.items())
 
 
 @dataclass(frozen=True)

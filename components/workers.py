@@ -21,7 +21,7 @@ from components.firewall_rules import worker_rules
 from components.host import Host
 from components.naming import Naming
 from components.remote_steps import remote_step
-from components.server import FIREWALL_LABEL, PublicAddresses, label_firewall, managed_server
+from components.server import FIREWALL_LABEL, ManagedServer, PublicAddresses, label_firewall, managed_server
 from stack_config import catalog
 from stack_config.workers import WorkerSettings
 
@@ -55,6 +55,8 @@ class WorkersArgs:
 
 
 class Workers(pulumi.ComponentResource):
+    servers: list[ManagedServer]
+    """The workers, hardened, in the order of their private addresses."""
     private_ips: list[str]
     load_balancer_ipv4: pulumi.Output[str]
     load_balancer_ipv6: pulumi.Output[str]
@@ -78,6 +80,7 @@ class Workers(pulumi.ComponentResource):
             f"{name}-coolify-key", main.access, "read-coolify-key.sh", {}, parent=self, after=args.after
         ).stdout
         self.private_ips = [worker_ip(index) for index in range(args.settings.count)]
+        self.servers = []
         for index in range(args.settings.count):
             worker = managed_server(
                 f"{name}-{index + 1}",
@@ -102,6 +105,7 @@ class Workers(pulumi.ComponentResource):
                 # Coolify manages workers from the main server, over the private network.
                 trusted_sources=[MAIN_SERVER_IP],
             )
+            self.servers.append(worker)
             hcloud.LoadBalancerTarget(
                 f"{name}-{index + 1}-target",
                 type="server",

@@ -20,12 +20,15 @@ FAKE_PRIVATE_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\nfake key material for tests\n-----END OPENSSH PRIVATE KEY-----\n"
 )
 FAKE_ZONE_ID = "0123456789abcdef0123456789abcdef"
+FAKE_ACCOUNT_ID = "fedcba9876543210fedcba9876543210"
 
 
 def _offline_zone(args: Mapping[str, Any]) -> dict[str, Any]:
-    name = args["filter"]["name"]
+    """The zone looked up by name (`filter`) or by id, as far as the program reads it."""
+    name = args["filter"]["name"] if args.get("filter") else f"zone {args['zoneId']}"
+    zone_id = args.get("zoneId") or f"offline-zone-id-of-{name}"
     # Invoke results use the provider's wire names (camelCase).
-    return {"zoneId": f"offline-zone-id-of-{name}", "id": f"offline-zone-id-of-{name}", "name": name}
+    return {"zoneId": zone_id, "id": zone_id, "name": name, "account": {"id": "offline-account-id", "name": ""}}
 
 
 # Invokes read real data even during `pulumi preview`; offline they get clearly marked stand-ins.
@@ -105,5 +108,7 @@ class ApplyMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "cloudflare:index/getZone:getZone":
-            return {"zoneId": FAKE_ZONE_ID, "name": args.args["filter"]["name"]}, []
+            zone_id = args.args.get("zoneId") or FAKE_ZONE_ID
+            name = args.args["filter"]["name"] if args.args.get("filter") else "example.com"
+            return {"zoneId": zone_id, "id": zone_id, "name": name, "account": {"id": FAKE_ACCOUNT_ID, "name": ""}}, []
         raise NotImplementedError(args.token)

@@ -1,6 +1,6 @@
 """The `workers` section: servers for Coolify's apps behind a load balancer (components/workers.py)."""
 
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -17,6 +17,13 @@ class LoadBalancerSettings(ConfigModel):
         description="App record whose name the load balancer's HTTP health check asks for on each worker; "
         "a worker is healthy when Coolify's proxy answers for that app.",
     )
+    certificates: Literal["dns-01", "http-01"] = Field(
+        default="dns-01",
+        description="How the workers' proxies get certificates for the app names: dns-01, one wildcard "
+        "certificate from Let's Encrypt through Cloudflare DNS, issued on the main server and installed on every "
+        "worker; http-01, each proxy on its own (one worker only: behind the load balancer the challenge "
+        "reaches a worker at random).",
+    )
 
 
 class WorkerSettings(ConfigModel):
@@ -27,6 +34,16 @@ class WorkerSettings(ConfigModel):
     load_balancer: LoadBalancerSettings = Field(
         default=LoadBalancerSettings(), description="The load balancer in front of the workers."
     )
+
+    @model_validator(mode="after")
+    def _one_worker_for_http_challenges(self) -> Self:
+        if self.count > 1 and self.load_balancer.dns and self.load_balancer.certificates == "http-01":
+            raise KeyedValueError(
+                "loadBalancer.certificates",
+                f"'http-01' with {self.count} workers: Let's Encrypt's HTTP challenge for an app name reaches a "
+                "worker at random through the load balancer, and certificates fail; use dns-01",
+            )
+        return self
 
     @model_validator(mode="after")
     def _fits_the_load_balancer(self) -> Self:

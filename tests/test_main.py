@@ -123,7 +123,8 @@ def test_every_secret_a_step_sends_is_accepted_by_the_hardened_sshd() -> None:
         for variable in (step.inputs["environment"].value if "environment" in step.inputs else {})
     }
     assert sent == {"ROOT_USERNAME", "ROOT_USER_EMAIL", "ROOT_USER_PASSWORD", "COOLIFY_API_TOKEN",
-                    "BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY"}  # fmt: skip
+                    "BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY", "CLOUDFLARE_DNS_API_TOKEN",
+                    "CERTIFICATE_PUSH_KEY"}  # fmt: skip
     assert all(sshd_accepts(variable) for variable in sent)
     assert not sshd_accepts("BACKUP_S3") and not sshd_accepts("PATH")
 
@@ -138,3 +139,17 @@ def test_a_deploy_refuses_example_values_that_a_preview_only_warns_about() -> No
         "hetzner-coolify:coolify.adminEmail: 'ops@example.com' is on a domain reserved"
     )
     assert str(refused.value).endswith("(`pulumi up` deploys no example value)")
+
+
+@pytest.mark.parametrize(
+    ("workers", "issued"),
+    [({"count": 2}, True), ({"count": 1, "loadBalancer": {"certificates": "http-01"}}, False),
+     ({"count": 2, "loadBalancer": {"dns": False}}, False), ({"count": 0}, False)],
+    ids=["dns-01", "http-01", "app-names-on-the-main-server", "no-workers"],
+)  # fmt: skip
+def test_a_wildcard_certificate_only_for_app_names_behind_the_load_balancer(
+    workers: dict[str, object], issued: bool
+) -> None:
+    recording = record("production", {"workers": workers})
+    names = {resource.name for resource in recording.resources}
+    assert ("certificates-install" in names) is issued

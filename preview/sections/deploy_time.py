@@ -65,6 +65,10 @@ STEP_LATENCIES = {
     "read-coolify-key.sh": Latency(5, "a short script over SSH"),
     "authorize-key.sh": Latency(5, "a short script over SSH"),
     "register-worker.sh": Latency(240, "Coolify installs Docker on the worker, then validates it"),
+    "accept-certificates.sh": Latency(5, "a short script over SSH"),
+    "install-certificates.sh": Latency(
+        90, "apt installs lego; a DNS challenge: TXT records, their propagation (lego waits up to 120 s), validation"
+    ),
 }
 # Images and containers, by whether they are PostgreSQL's (larger, and initdb on first start) or another's.
 PULLS = {True: Latency(20, "pull of about 160 MB"), False: Latency(8, "pull of about 44 MB")}

@@ -27,6 +27,12 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     ("staging", {"workers": {"loadBalancer": {"healthCheckLabel": "Bad_Label"}}},
      "hetzner-coolify:workers.loadBalancer.healthCheckLabel: 'Bad_Label' is not a record label; allowed: '@' "
      "(the environment's own name) or a DNS label"),
+    ("staging", {"workers": {"count": 2, "loadBalancer": {"certificates": "http-01"}}},
+     "hetzner-coolify:workers.loadBalancer.certificates: 'http-01' with 2 workers: Let's Encrypt's HTTP challenge "
+     "for an app name reaches a worker at random through the load balancer, and certificates fail; use dns-01"),
+    ("staging", {"workers": {"loadBalancer": {"certificates": "self-signed"}}},
+     "hetzner-coolify:workers.loadBalancer.certificates: 'self-signed' is invalid; input should be 'dns-01' or "
+     "'http-01'"),
     ("staging", {"coolifyApiToken": "1|token-in-clear"},
      "hetzner-coolify:coolifyApiToken: must be set with `pulumi config set --secret`, not in clear in the stack "
      "file"),
