@@ -122,6 +122,16 @@ class Deployment:
         return assignment.split("=", 1)[1]
 
 
+def sshd_banner(port: int) -> bytes:
+    """What a new connection to 127.0.0.1:`port` reads first; empty when nothing answers within 10 s."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.settimeout(10)
+        try:
+            return connection.recv(64)
+        except (TimeoutError, ConnectionResetError):
+            return b""
+
+
 def ban_blocks(machine: Machine, client: Client, deploy_key: KeyPair, admin_key: KeyPair) -> str:
     """Fail to log in once more than the jail allows, then try the right key: "blocked" when the ban keeps that
     connection from even getting sshd's banner, otherwise what happened. Unbans at the end."""
@@ -143,14 +153,14 @@ def ban_blocks(machine: Machine, client: Client, deploy_key: KeyPair, admin_key:
             if time.monotonic() > deadline:
                 return f"not banned after {attempts} failed logins"
             time.sleep(1)
-        with socket.create_connection(("127.0.0.1", machine.port), timeout=10) as connection:
-            connection.settimeout(10)
-            try:
-                banner = connection.recv(64)
-            except (TimeoutError, ConnectionResetError):
-                banner = b""
-        if banner.startswith(b"SSH-") or connects():
-            return f"banned, yet sshd still answers: {banner!r}"
+        # fail2ban lists a ban before its actions run, and the first ban of a jail starts its action (creates
+        # the nftables table) on demand: the block may follow the listing by a moment
+        # (fail2ban/fail2ban@1.0.2:fail2ban/server/actions.py:501-513, action.py:512-540).
+        deadline = time.monotonic() + 30
+        while (banner := sshd_banner(machine.port)).startswith(b"SSH-") or connects():
+            if time.monotonic() > deadline:
+                return f"banned, yet sshd still answers 30 s later: {banner!r}"
+            time.sleep(1)
         return "blocked"
     finally:
         machine.inside("fail2ban-client unban --all")

@@ -7,6 +7,10 @@ is left to slirp4netns, which has already configured the interface). The guest h
 its own, user-mode networking into it (slirp4netns: every connection arrives from 10.0.2.2, DNS is
 10.0.2.3), and one port forward from 127.0.0.1 to its port 22. Everything started here is stopped by PID.
 
+Not reproduced: container memory limits. This machine kind binds the memory controller to cgroup v1 and the
+guest sees only the unified hierarchy, without controllers, so the guest's Docker discards `--memory` and
+`--memory-swap` (its HostConfig reports 0 and -1).
+
 Root file systems are built with debootstrap from Debian's archive, like a cloud image (openssh-server,
 cloud-init, curl, sudo), and cached as a tarball keyed by their recipe.
 """
@@ -63,6 +67,11 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 # cloud-init reads its seed from the disk instead of Hetzner's metadata service; the interface is
 # configured already (slirp4netns), so cloud-init leaves networking alone.
 CLOUD_INIT_SETTINGS = "datasource_list: [ NoCloud, None ]\nnetwork: {config: disabled}\n"
+# A cloud image has a system locale; debootstrap leaves none, and bookworm's cloud-init then generates
+# en_US.UTF-8 with Debian's locale-gen, which takes no locale argument, so update-locale refuses it and
+# cloud-init ends in error (canonical/cloud-init@22.4.2:cloudinit/distros/debian.py:369-401). C.UTF-8 is
+# built into glibc and needs no generation.
+SYSTEM_LOCALE = "LANG=C.UTF-8\n"
 
 
 class MachineError(RuntimeError):
@@ -87,7 +96,9 @@ def _recipe_key(*parts: str) -> str:
 
 def root_filesystem(release: DebianRelease, cache_dir: Path = CACHE_DIR) -> Path:
     """The cached root file system tarball of `release`, built first when missing (90-220 s)."""
-    key = _recipe_key(release.codename, *BASE_PACKAGES, *CLOUD_PACKAGES, APT_SOURCES, CLOUD_INIT_SETTINGS)
+    key = _recipe_key(
+        release.codename, *BASE_PACKAGES, *CLOUD_PACKAGES, APT_SOURCES, CLOUD_INIT_SETTINGS, SYSTEM_LOCALE
+    )
     tarball = cache_dir / f"debian-{release.version}-{key}.tar.zst"
     if tarball.exists():
         return tarball
@@ -111,6 +122,7 @@ def root_filesystem(release: DebianRelease, cache_dir: Path = CACHE_DIR) -> Path
             host_key.unlink()
         (root / "etc/machine-id").write_text("")
         (root / "etc/cloud/cloud.cfg.d/90-hetzner-coolify-tests.cfg").write_text(CLOUD_INIT_SETTINGS)
+        (root / "etc/default/locale").write_text(SYSTEM_LOCALE)
         (root / "etc/resolv.conf").write_text("nameserver 10.0.2.3\n")
         partial = tarball.with_suffix(".partial")
         run(["bash", "-o", "pipefail", "-c", 'tar -C "$1" --numeric-owner --xattrs -cf - . | zstd -q -T0 -3 -o "$2" -f',

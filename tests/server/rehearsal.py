@@ -137,7 +137,10 @@ class Rehearsal:
         run = StepRun(resource.name, result.returncode, result.stdout, result.stderr, time.monotonic() - start)
         self.runs[resource.name] = run
         if run.returncode != 0:
-            raise RehearsalError(f"step {resource.name} exited {run.returncode}:\n{run.stderr[-4000:]}")
+            # Both streams, as pulumi-command reports a failed command.
+            raise RehearsalError(
+                f"step {resource.name} exited {run.returncode}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+            )
         return run
 
     def step_with_environment(self, resource: RecordedResource, environment: dict[str, str]) -> StepRun:
