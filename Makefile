@@ -3,12 +3,15 @@
 STACK ?= staging
 # The real-server tier's Debian release: 13 (trixie) or 12 (bookworm).
 DEBIAN ?= 13
+# What `make diff` compares with, and the stateful resources it may replace or delete (names).
+REF ?= origin/main
+ALLOW ?=
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: venv preview test lint typecheck unit real-server system-packages benchmark clean
+.PHONY: venv preview diff test lint typecheck unit real-server system-packages benchmark clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +22,10 @@ venv: $(INSTALLED)
 
 preview: $(INSTALLED)
 	@$(BIN)/python -m preview --stack $(STACK)
+
+# What `pulumi up` would change in a stack deployed from REF; fails on a stateful replacement not in ALLOW.
+diff: $(INSTALLED)
+	@$(BIN)/python -m preview --stack $(STACK) --against $(REF) $(foreach name,$(ALLOW),--allow $(name))
 
 test: lint typecheck unit real-server
 

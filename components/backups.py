@@ -8,13 +8,13 @@ credentials, and a systemd timer. Restores run elsewhere, with the age identity:
 """
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from components.cloudflare_tokens import scoped_policy
 from components.data_services import PostgresService
 from components.host import Host
 from components.naming import Naming
@@ -159,16 +159,10 @@ class Backups(pulumi.ComponentResource):
             account_id=storage.account_id,
             name=f"{args.naming.prefix}-backups",
             policies=[
-                cloudflare.AccountTokenPolicyArgs(
-                    effect="allow",
-                    permission_groups=[
-                        cloudflare.AccountTokenPolicyPermissionGroupArgs(id=R2_OBJECT_WRITE),
-                        cloudflare.AccountTokenPolicyPermissionGroupArgs(id=R2_OBJECT_READ),
-                    ],
-                    resources=bucket.name.apply(
-                        lambda name: json.dumps(
-                            {f"com.cloudflare.edge.r2.bucket.{storage.account_id}_{storage.jurisdiction}_{name}": "*"}
-                        )
+                scoped_policy(
+                    [R2_OBJECT_WRITE, R2_OBJECT_READ],
+                    bucket.name.apply(
+                        lambda name: f"com.cloudflare.edge.r2.bucket.{storage.account_id}_{storage.jurisdiction}_{name}"
                     ),
                 )
             ],

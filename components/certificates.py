@@ -12,7 +12,6 @@ the push key (`tls.PrivateKey`, ED25519), authorized on each worker for the cert
 after every worker accepts.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 import pulumi_tls as tls
 
+from components.cloudflare_tokens import scoped_policy
 from components.host import Host
 from components.naming import Naming
 from components.remote_steps import remote_step
@@ -69,15 +69,9 @@ class Certificates(pulumi.ComponentResource):
             account_id=zone.account.id,
             name=f"{args.naming.prefix}-certificates",
             policies=[
-                cloudflare.AccountTokenPolicyArgs(
-                    effect="allow",
-                    permission_groups=[
-                        cloudflare.AccountTokenPolicyPermissionGroupArgs(id=DNS_WRITE),
-                        cloudflare.AccountTokenPolicyPermissionGroupArgs(id=ZONE_READ),
-                    ],
-                    resources=zone.zone_id.apply(
-                        lambda zone_id: json.dumps({f"com.cloudflare.api.account.zone.{zone_id}": "*"})
-                    ),
+                scoped_policy(
+                    [DNS_WRITE, ZONE_READ],
+                    zone.zone_id.apply(lambda zone_id: f"com.cloudflare.api.account.zone.{zone_id}"),
                 )
             ],
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["value"]),

@@ -90,6 +90,7 @@ class ContainerSettings(TypedDict):
     networks_advanced: list[docker.ContainerNetworksAdvancedArgs]
     restart: str
     memory: int
+    memory_swap: int
     log_driver: str
     log_opts: dict[str, str]
     labels: list[docker.ContainerLabelArgs]
@@ -144,9 +145,15 @@ class DataServices(pulumi.ComponentResource):
 
     def _image(self, service: str, image: str) -> docker.RemoteImage:
         """Pulled before the container starts; the container names it by its pinned tag, which the
-        policies can read in a preview (an image id is only known after the pull)."""
+        policies can read in a preview (an image id is only known after the pull). Pulled again on a
+        replaced server: nothing else tells the Docker provider that its daemon is a new one
+        (pulumi/pulumi-terraform-bridge@v3.136.0:pkg/tfbridge/provider.go:841-894)."""
         return docker.RemoteImage(
-            f"{self._name}-{service}-image", name=image, keep_locally=True, opts=self._on_docker()
+            f"{self._name}-{service}-image",
+            name=image,
+            keep_locally=True,
+            triggers={"server": pulumi.Output.from_input(self._args.host.server_id)},
+            opts=self._on_docker(),
         )
 
     def _postgres(self, settings: PostgresSettings) -> PostgresService:
@@ -261,9 +268,22 @@ class DataServices(pulumi.ComponentResource):
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=COOLIFY_NETWORK, aliases=[alias])],
             restart="unless-stopped",
             memory=memory_mb,
+            # No swap. Left out, Docker reports twice the memory as the swap limit and the provider reads it
+            # back into a key the program does not set: an update on every run
+            # (kreuzwerker/terraform-provider-docker@v4.5.0:internal/provider/resource_docker_container.go:856-861,
+            # resource_docker_container_funcs.go:940-944).
+            memory_swap=memory_mb,
             log_driver="json-file",
             log_opts=LOG_OPTIONS,
-            labels=[docker.ContainerLabelArgs(label=key, value=value) for key, value in self._docker_labels().items()],
+            # The server's id as a label (a change of labels replaces a container,
+            # kreuzwerker/terraform-provider-docker@v4.5.0:internal/provider/resource_docker_container.go:833-837):
+            # a replaced server gets its containers again.
+            labels=[
+                *(docker.ContainerLabelArgs(label=key, value=value) for key, value in self._docker_labels().items()),
+                docker.ContainerLabelArgs(
+                    label="hetzner-coolify.server", value=pulumi.Output.from_input(self._args.host.server_id)
+                ),
+            ],
             # Creation waits for the healthcheck: a broken database fails `pulumi up`, not the first app.
             wait=True,
             wait_timeout=180,

@@ -1,9 +1,9 @@
 """The Hetzner server that runs Coolify: its SSH keys, stable addresses, cloud firewall and hardening.
 
 Children: one `SshKey` per admin and one for the generated deploy key (`tls.PrivateKey`, ED25519),
-`PrimaryIp` v4 and v6 (kept across server replacements, so DNS never changes), a `Firewall` and its
-`FirewallAttachment` (by label, before the server exists: no window in which the new server is
-reachable unfiltered), the `Server`, and its first steps over SSH: wait for SSH, then harden.
+`PrimaryIp` v4 and v6 (kept across server replacements, so DNS never changes), a `Firewall` (named in
+the server's create request: no window in which the new server is reachable unfiltered) and its label
+attachment, the `Server`, and its first steps over SSH: wait for SSH, then harden.
 """
 
 import ipaddress
@@ -18,12 +18,11 @@ from components.firewall_rules import main_server_rules
 from components.naming import Naming
 from components.remote_steps import ServerAccess
 from components.server import (
-    FIREWALL_LABEL,
     EarlierSteps,
     Logins,
     PublicAddresses,
     ServerSpec,
-    label_firewall,
+    cloud_firewall,
     managed_server,
 )
 from components.service_containers import DOCKER_ADDRESS_POOL
@@ -71,9 +70,14 @@ class Host(pulumi.ComponentResource):
         self._args = args
         prefix = args.naming.prefix
         deploy_key = tls.PrivateKey(f"{name}-deploy-key", algorithm="ED25519", opts=pulumi.ResourceOptions(parent=self))
+        # The TLS provider ends the key with a newline; Hetzner's API stores keys trimmed, and a key that
+        # differs from the stored one replaces the SshKey (and the servers that name it) on every run
+        # (hashicorp/terraform-provider-tls@v4.2.1:docs/resources/private_key.md:69,
+        # hetznercloud/terraform-provider-hcloud@v1.68.0:internal/sshkey/resource.go:68-74, common.go:28).
+        deploy_public_key = deploy_key.public_key_openssh.apply(str.strip)
         ssh_keys = [self._ssh_key(key.name, key.public_key) for key in args.admin_ssh_keys]
-        ssh_keys.append(self._ssh_key(DEPLOY_KEY_NAME, deploy_key.public_key_openssh))
-        firewall = label_firewall(
+        ssh_keys.append(self._ssh_key(DEPLOY_KEY_NAME, deploy_public_key))
+        firewall = cloud_firewall(
             f"{name}-firewall",
             physical_name=prefix,
             rules=main_server_rules(args.admin_cidrs, args.close_direct_ports),
@@ -82,7 +86,7 @@ class Host(pulumi.ComponentResource):
         )
         ipv4, ipv6 = self._primary_ip("ipv4"), self._primary_ip("ipv6")
         self.ssh_key_ids = [key.id for key in ssh_keys]
-        self.deploy_public_key = deploy_key.public_key_openssh
+        self.deploy_public_key = deploy_public_key
         self.deploy_private_key = pulumi.Output.secret(deploy_key.private_key_openssh)
         self.logins = Logins(
             args.server.admin_user, [key.public_key for key in args.admin_ssh_keys], self.deploy_public_key
@@ -93,7 +97,7 @@ class Host(pulumi.ComponentResource):
             location=args.server.location,
             image=args.server.image,
             backups=args.server.backups,
-            labels={**args.naming.labels, FIREWALL_LABEL: prefix},
+            labels=dict(args.naming.labels),
             protect=args.protection.protect,
             delete_protection=args.protection.delete_protection,
         )
@@ -139,7 +143,7 @@ class Host(pulumi.ComponentResource):
         return hcloud.SshKey(
             f"{self._name}-ssh-key-{owner}",
             name=f"{self._args.naming.prefix}-{owner}",
-            public_key=public_key,
+            public_key=pulumi.Output.from_input(public_key).apply(str.strip),
             labels=dict(self._args.naming.labels),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -149,8 +153,9 @@ class Host(pulumi.ComponentResource):
             f"{self._name}-{ip_type}",
             name=f"{self._args.naming.prefix}-{ip_type}",
             type=ip_type,
+            # Assigned through the server's public_nets; assignee_type alone draws a warning on every run
+            # (hetznercloud/terraform-provider-hcloud@v1.68.0:internal/primaryip/resource.go:165-184).
             location=self._args.server.location,
-            assignee_type="server",
             # The address outlives the server: a replaced server gets the same address back.
             auto_delete=False,
             delete_protection=self._args.protection.delete_protection,

@@ -1,10 +1,18 @@
 """A managed Hetzner server, main or worker: created behind its firewall, protected as configured, then hardened.
 
 `managed_server` creates, under the component that owns it, a `Server` with minimal cloud-init whose
-changes that would replace it are ignored, and its first steps over SSH: wait until it answers, then
-harden it (sshd keys only, fail2ban, unattended upgrades, a sudo admin user, root's keys kept to the
-admin keys and the deploy key). `label_firewall` is the cloud firewall every server carrying its
-label gets: attached before any such server exists, so Hetzner filters a server from its first boot.
+changes that would replace it are ignored, behind its cloud firewall, and its first steps over SSH: wait
+until it answers, then harden it (sshd keys only, fail2ban, unattended upgrades, a sudo admin user, root's
+keys kept to the admin keys and the deploy key). `cloud_firewall` makes that firewall.
+
+A server gets its firewall two ways. The create request names it (`firewall_ids`): only that filters the
+server from its first boot (hetznercloud/terraform-provider-hcloud@v1.68.0:docs/resources/
+firewall_attachment.md:59-66). And a `FirewallAttachment` applies it to every server labelled
+`firewall=<name>`, which is how servers created before firewall_ids have it. That second way stays: a
+deployed server cannot move from the label to firewall_ids without a window. The provider reads firewall_ids
+from every firewall applied to the server, by label too (internal/server/resource.go:1240-1257; the API
+refuses to remove those: hetznercloud/hcloud-go@v2.47.0:hcloud/error.go:87), so an update finds the firewall
+there and applies nothing (resource.go:645-700), while removing the label or the attachment would drop it.
 """
 
 from collections.abc import Mapping, Sequence
@@ -20,7 +28,7 @@ from components.templates import render_template
 
 # Changing any of these would replace the server and wipe its disk; they only matter at creation.
 SERVER_IGNORED_CHANGES = ["user_data", "ssh_keys", "image"]
-# Servers carrying this label (value: the firewall's name) get that firewall.
+# Servers carrying this label (value: the firewall's name) get that firewall through its attachment.
 FIREWALL_LABEL = "firewall"
 
 
@@ -36,6 +44,15 @@ class ServerSpec:
     labels: Mapping[str, str]
     protect: bool
     delete_protection: bool
+
+
+@dataclass(frozen=True)
+class CloudFirewall:
+    """A Hetzner Cloud Firewall and its attachment to the servers carrying `label`."""
+
+    firewall: hcloud.Firewall
+    attachment: hcloud.FirewallAttachment
+    label: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,7 @@ def managed_server(
     *,
     parent: pulumi.Resource,
     ssh_key_ids: Sequence[pulumi.Input[str]],
-    firewall: hcloud.FirewallAttachment,
+    firewall: CloudFirewall,
     logins: Logins,
     private_key: pulumi.Input[str],
     step_prefix: str,
@@ -109,9 +126,8 @@ def managed_server(
     earlier_steps: EarlierSteps | None = None,
     trusted_sources: Sequence[str] = (),
 ) -> ManagedServer:
-    """The server `name`, created after the firewall attachment whose label it carries, then the steps
-    `<step_prefix>-wait-for-ssh` and `<step_prefix>-harden-host` on it, reached at `address` (default: its
-    own IPv4)."""
+    """The server `name` behind `firewall`, then the steps `<step_prefix>-wait-for-ssh` and
+    `<step_prefix>-harden-host` on it, reached at `address` (default: its own IPv4)."""
     server = hcloud.Server(
         name,
         name=spec.name,
@@ -123,16 +139,19 @@ def managed_server(
         public_nets=public_nets or [hcloud.ServerPublicNetArgs(ipv4_enabled=True, ipv6_enabled=True)],
         networks=networks,
         placement_group_id=placement_group_id,
+        # In the create request, so that the firewall filters the server from its first boot
+        # (hetznercloud/terraform-provider-hcloud@v1.68.0:internal/server/resource.go:395-399).
+        firewall_ids=[firewall.firewall.id.apply(int)],
         backups=spec.backups,
         delete_protection=spec.delete_protection,
         rebuild_protection=spec.delete_protection,
         shutdown_before_deletion=True,
-        labels=dict(spec.labels),
+        labels={**spec.labels, **firewall.label},
         opts=pulumi.ResourceOptions(
             parent=parent,
             protect=spec.protect,
             ignore_changes=SERVER_IGNORED_CHANGES,
-            depends_on=[firewall, *after],
+            depends_on=[firewall.attachment, *after],
         ),
     )
     access = ServerAccess(server.id, address if address is not None else server.ipv4_address, private_key)
@@ -156,11 +175,11 @@ def managed_server(
     return ManagedServer(server, access, hardened)
 
 
-def label_firewall(
+def cloud_firewall(
     name: str, *, physical_name: str, rules: Sequence[FirewallRule], labels: Mapping[str, str], parent: pulumi.Resource
-) -> hcloud.FirewallAttachment:
-    """A cloud firewall for every server labelled `firewall=<physical_name>`: attached before any server exists,
-    so that Hetzner applies it from a server's first boot."""
+) -> CloudFirewall:
+    """The Hetzner Cloud Firewall of `rules` (everything inbound they do not list is dropped), attached to every
+    server labelled `firewall=<physical_name>`."""
     firewall = hcloud.Firewall(
         name,
         name=physical_name,
@@ -177,9 +196,12 @@ def label_firewall(
         labels=dict(labels),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    return hcloud.FirewallAttachment(
+    attachment = hcloud.FirewallAttachment(
         f"{name}-attachment",
         firewall_id=firewall.id.apply(int),
         label_selectors=[f"{FIREWALL_LABEL}={physical_name}"],
-        opts=pulumi.ResourceOptions(parent=parent),
+        # A refresh reads every server the firewall is applied to, those of firewall_ids too; without this, the
+        # next update would remove them (internal/firewall/attachment_resource.go:111-150, 244-260).
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["server_ids"]),
     )
+    return CloudFirewall(firewall, attachment, {FIREWALL_LABEL: physical_name})

@@ -21,7 +21,7 @@ from components.firewall_rules import worker_rules
 from components.host import Host
 from components.naming import Naming
 from components.remote_steps import remote_step
-from components.server import FIREWALL_LABEL, ManagedServer, PublicAddresses, label_firewall, managed_server
+from components.server import CloudFirewall, ManagedServer, PublicAddresses, cloud_firewall, managed_server
 from stack_config import catalog
 from stack_config.workers import WorkerSettings
 
@@ -90,7 +90,7 @@ class Workers(pulumi.ComponentResource):
                     server_type=args.settings.type,
                     # Workers hold no data of their own: apps keep theirs in the main server's services.
                     backups=False,
-                    labels={**labels, "role": "worker", FIREWALL_LABEL: f"{self._prefix}-workers"},
+                    labels={**labels, "role": "worker"},
                 ),
                 parent=self,
                 ssh_key_ids=main.ssh_key_ids,
@@ -98,7 +98,11 @@ class Workers(pulumi.ComponentResource):
                 logins=main.logins,
                 private_key=main.access.private_key,
                 step_prefix=f"{name}-{index + 1}",
-                networks=[hcloud.ServerNetworkArgs(network_id=network.id.apply(int), ip=self.private_ips[index])],
+                # No alias addresses, said outright: omitted, they detach and attach the network on every run
+                # (hetznercloud/terraform-provider-hcloud@v1.68.0:docs/resources/server.md:196-198).
+                networks=[
+                    hcloud.ServerNetworkArgs(network_id=network.id.apply(int), ip=self.private_ips[index], alias_ips=[])
+                ],
                 placement_group_id=groups[index // SPREAD_GROUP_SIZE].id.apply(int),
                 # A server joins the network at creation: its subnet must exist by then.
                 after=[subnet],
@@ -157,9 +161,9 @@ class Workers(pulumi.ComponentResource):
         )
         return network, subnet
 
-    def _firewall(self, balancer: hcloud.LoadBalancer) -> hcloud.FirewallAttachment:
+    def _firewall(self, balancer: hcloud.LoadBalancer) -> CloudFirewall:
         main = self._args.host
-        return label_firewall(
+        return cloud_firewall(
             f"{self._name}-firewall",
             physical_name=f"{self._prefix}-workers",
             rules=worker_rules(

@@ -1,7 +1,11 @@
 """`python -m preview --stack staging`: print what `pulumi preview --policy-pack policies` would, offline.
 
+With `--against REF` (a git ref, or a recording saved by `python -m preview.recording save --mode apply`),
+print instead what `pulumi up` would change in a stack deployed from REF (preview/changes.py).
+
 Exit status: 0 when every section passes, 1 when the configuration is refused or a section fails
-(a mandatory policy violation), 2 on unusable arguments, stack files or policy configuration.
+(a mandatory policy violation), or with --against when a stateful resource would be replaced or deleted
+and is not named by --allow; 2 on unusable arguments, stack files, policy configuration or REF.
 """
 
 import argparse
@@ -26,7 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-policy-pack", action="store_true", help="skip the policies, like `pulumi preview` without --policy-pack"
     )
+    parser.add_argument("--against", metavar="REF", help="a git ref or saved recording: show what would change")
+    parser.add_argument(
+        "--allow",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="with --against: a stateful resource that may be replaced or deleted (repeatable)",
+    )
     options = parser.parse_args(argv)
+    if options.against:
+        from preview.against import show_changes  # noqa: PLC0415
+
+        return show_changes(options.project_dir, options.stack, options.against, frozenset(options.allow))
 
     try:
         stack = read_stack(options.project_dir, options.stack)

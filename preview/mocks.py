@@ -88,7 +88,9 @@ class ApplyMocks(pulumi.runtime.Mocks):
         elif args.typ == "hcloud:index/server:Server":
             state.update(ipv4Address="49.12.0.250", ipv6Address="2a01:4f8:c0c:ff::1", status="running")
         elif args.typ == "tls:index/privateKey:PrivateKey":
-            state.update(publicKeyOpenssh=FAKE_DEPLOY_PUBLIC_KEY, privateKeyOpenssh=FAKE_PRIVATE_KEY)
+            # The TLS provider ends an OpenSSH public key with a newline (hashicorp/terraform-provider-tls@v4.2.1:
+            # internal/provider/common_key.go:201-208).
+            state.update(publicKeyOpenssh=f"{FAKE_DEPLOY_PUBLIC_KEY}\n", privateKeyOpenssh=FAKE_PRIVATE_KEY)
             self.generated[args.name] = FAKE_PRIVATE_KEY
         elif args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = _password(args.name, args.inputs)

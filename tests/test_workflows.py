@@ -200,3 +200,38 @@ def test_the_smoke_check_waits_for_a_service_that_comes_up() -> None:
         late.close()
     assert result.returncode == 0, result.stderr
     assert late.paths == ["/health"]
+
+
+def test_pull_requests_show_what_they_would_change_in_each_stack() -> None:
+    workflow = load("check.yml")
+    (checkout,) = [step for _, step in steps(workflow) if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0, "the base branch must be there to compare with"
+    (diff,) = [step for _, step in steps(workflow) if "make -s diff" in step.get("run", "")]
+    assert diff["if"] == "github.event_name == 'pull_request'"
+    assert diff["env"]["BASE"] == "origin/${{ github.base_ref }}"
+
+
+@pytest.mark.parametrize("failing_stack", [None, "staging", "production"])
+def test_the_diff_step_summarises_both_stacks_and_fails_when_either_does(
+    tmp_path: Path, failing_stack: str | None
+) -> None:
+    (diff,) = [step for _, step in steps(load("check.yml")) if "make -s diff" in step.get("run", "")]
+    # A stand-in `make` that reports its arguments and fails for one stack, as a stateful replacement would.
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "make").write_text(
+        '#!/bin/bash\necho "diff of $*"\n'
+        f'[[ " $* " != *" STACK={failing_stack} "* ]] || {{ echo "REPLACE server" >&2; exit 1; }}\n'
+    )
+    (fake_bin / "make").chmod(0o755)
+    summary = tmp_path / "summary.md"
+    result = subprocess.run(
+        ["bash", "-e", "-c", diff["run"]], cwd=tmp_path, capture_output=True, text=True, check=False,
+        env={"PATH": f"{fake_bin}:/usr/bin:/bin", "BASE": "origin/main", "GITHUB_STEP_SUMMARY": str(summary)},
+    )  # fmt: skip
+    assert (result.returncode == 0) is (failing_stack is None), result.stdout + result.stderr
+    text = summary.read_text()
+    for stack in STACKS:
+        assert f"diff of -s diff STACK={stack} REF=origin/main" in text
+    if failing_stack:
+        assert "REPLACE server" in text

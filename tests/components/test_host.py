@@ -70,13 +70,13 @@ def test_opening_the_direct_ports_admits_admin_networks_only() -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_firewall_applies_to_the_server_from_its_first_boot(stack: str) -> None:
     recording = shipped(stack)
-    (attachment,) = recording.of_type("hcloud:index/firewallAttachment:FirewallAttachment")
     (server,) = recording.of_type("hcloud:index/server:Server")
-    (selector,) = attachment.inputs["labelSelectors"]
-    key, value = selector.split("=")
-    assert server.inputs["labels"][key] == value
+    assert server.property_dependencies["firewallIds"] == (recording.named("host-firewall").urn,)
+    # The label attachment as deployed servers have it: they keep their firewall that way.
+    (attachment,) = recording.of_type("hcloud:index/firewallAttachment:FirewallAttachment")
+    assert attachment.inputs["labelSelectors"] == [f"firewall={server.inputs['name']}"]
+    assert server.inputs["labels"]["firewall"] == server.inputs["name"]
     assert attachment.urn in server.dependencies
-    assert "serverIds" not in attachment.inputs
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from components.firewall_rules import FirewallRule
-from components.server import Logins, ServerSpec, label_firewall, managed_server
+from components.server import Logins, ServerSpec, cloud_firewall, managed_server
 from preview.engine import RecordedStack
 from preview.mocks import PlanMocks
 from preview.values import Secret
@@ -25,7 +25,7 @@ DEPLOY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDeployKeyOnlyForTestsxxxxxxxx
 
 def build(environment: str) -> None:
     owner = pulumi.ComponentResource("test:index:Owner", "owner")
-    firewall = label_firewall(
+    firewall = cloud_firewall(
         "owner-firewall",
         physical_name="owner",
         rules=[FirewallRule("tcp", "22", ("203.0.113.0/24",), "SSH")],
@@ -34,7 +34,7 @@ def build(environment: str) -> None:
     )
     spec = ServerSpec(
         name=f"hetzner-coolify-{environment}", server_type="cx33", location="nbg1", image="ubuntu-24.04",
-        backups=False, labels={"firewall": "owner"}, protect=False, delete_protection=False,
+        backups=False, labels={"role": "main"}, protect=False, delete_protection=False,
     )  # fmt: skip
     managed_server(
         "owner-server",
@@ -105,7 +105,23 @@ def test_user_data_is_minimal_and_holds_nothing_secret(stack: str) -> None:
 def test_changes_that_would_replace_the_server_are_ignored() -> None:
     (server,) = recorded("staging").of_type("hcloud:index/server:Server")
     assert server.ignore_changes == ("userData", "sshKeys", "image")
-    assert recorded("staging").named("owner-firewall-attachment").urn in server.dependencies
+
+
+def test_the_firewall_is_in_the_servers_create_request_and_attached_by_its_label() -> None:
+    """Only firewall_ids on the server filters it from its first boot; a FirewallAttachment does not
+    (hetznercloud/terraform-provider-hcloud@v1.68.0:docs/resources/firewall_attachment.md:59-66). The label
+    attachment stays for servers deployed before, and ignores the servers a refresh finds applied directly."""
+    recording = recorded("staging")
+    (server,) = recording.of_type("hcloud:index/server:Server")
+    firewall = recording.named("owner-firewall")
+    assert server.property_dependencies["firewallIds"] == (firewall.urn,)
+    assert len(server.inputs["firewallIds"]) == 1 and server.inputs["firewallIds"][0] > 0
+    attachment = recording.named("owner-firewall-attachment")
+    assert attachment.inputs["labelSelectors"] == ["firewall=owner"]
+    assert attachment.property_dependencies["firewallId"] == (firewall.urn,)
+    assert attachment.ignore_changes == ("serverIds",)
+    assert server.inputs["labels"] == {"role": "main", "firewall": "owner"}
+    assert attachment.urn in server.dependencies
 
 
 def test_steps_reach_the_server_at_its_own_address_once_it_answers_ssh() -> None:

@@ -80,6 +80,9 @@ def test_worker_firewall_admits_admins_the_coolify_host_and_the_load_balancer() 
     ]
     assert rules["80"]["sourceIps"] == balancer and rules["443"]["sourceIps"] == balancer
     assert set(rules) == {"22", "80", "443", "icmp"}
+    firewall = recording.named("workers-firewall").urn
+    servers = [server for server in recording.of_type(SERVER) if server.name != "host-server"]
+    assert all(server.property_dependencies["firewallIds"] == (firewall,) for server in servers)
     (selector,) = recording.named("workers-firewall-attachment").inputs["labelSelectors"]
     assert selector == "firewall=hetzner-coolify-production-workers"
     assert all(

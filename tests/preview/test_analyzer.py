@@ -51,6 +51,7 @@ def test_each_resource_carries_its_options_and_provider(recorded: Recorded) -> N
     ]
     attachment = messages["host-firewall-attachment"]
     assert list(attachment.propertyDependencies["firewallId"].urns) == [recording.named("host-firewall").urn]
+    assert list(server.propertyDependencies["firewallIds"].urns) == [recording.named("host-firewall").urn]
 
 
 def test_diagnostic_detail_and_resource_label() -> None:

@@ -232,12 +232,14 @@ def docker_run_arguments(inputs: dict[str, Any], env_file: str) -> list[str]:
         arguments += ["--restart", inputs["restart"]]
     if "memory" in inputs:
         arguments += ["--memory", f"{inputs['memory']}m"]
+    if "memorySwap" in inputs:
+        arguments += ["--memory-swap", f"{inputs['memorySwap']}m"]
     if "logDriver" in inputs:
         arguments += ["--log-driver", inputs["logDriver"]]
     arguments += [f"--log-opt={key}={value}" for key, value in inputs.get("logOpts", {}).items()]
     arguments += [f"--label={label['label']}={label['value']}" for label in inputs.get("labels", [])]
-    handled |= {"volumes", "networksAdvanced", "ports", "healthcheck", "restart", "memory", "logDriver", "logOpts",
-                "labels"}  # fmt: skip
+    handled |= {"volumes", "networksAdvanced", "ports", "healthcheck", "restart", "memory", "memorySwap",
+                "logDriver", "logOpts", "labels"}  # fmt: skip
     if set(inputs) - handled:
         raise ValueError(f"container inputs without a translation: {sorted(set(inputs) - handled)}")
     return [*arguments, inputs["image"], *inputs.get("command", [])]
