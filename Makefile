@@ -48,6 +48,7 @@ system-packages:
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/preview_time.py
+	$(BIN)/python -m benchmarks.policy_pack_time
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -144,10 +144,11 @@ class DataServices(pulumi.ComponentResource):
         )
 
     def _image(self, service: str, image: str) -> docker.RemoteImage:
-        """Pulled before the container starts; the container names it by its pinned tag, which the
-        policies can read in a preview (an image id is only known after the pull). Pulled again on a
-        replaced server: nothing else tells the Docker provider that its daemon is a new one
-        (pulumi/pulumi-terraform-bridge@v3.136.0:pkg/tfbridge/provider.go:841-894)."""
+        """Pulled before the container starts; the container runs it by id, as the Docker provider asks
+        (kreuzwerker/terraform-provider-docker@v4.5.0:internal/provider/resource_docker_container.go:141-146),
+        so that a tag pulled again onto another image replaces the container (the policies follow the id
+        back to this resource). Pulled again on a replaced server: nothing else tells the Docker provider
+        that its daemon is a new one (pulumi/pulumi-terraform-bridge@v3.136.0:pkg/tfbridge/provider.go:841-894)."""
         return docker.RemoteImage(
             f"{self._name}-{service}-image",
             name=image,
@@ -167,7 +168,7 @@ class DataServices(pulumi.ComponentResource):
         container = docker.Container(
             f"{self._name}-postgres",
             name=POSTGRES_HOST,
-            image=self._image("postgres", settings.image).name,
+            image=self._image("postgres", settings.image).image_id,
             envs=[
                 f"POSTGRES_USER={settings.user}",
                 f"POSTGRES_DB={settings.database}",
@@ -246,7 +247,7 @@ class DataServices(pulumi.ComponentResource):
         docker.Container(
             f"{self._name}-redis",
             name=REDIS_HOST,
-            image=self._image("redis", settings.image).name,
+            image=self._image("redis", settings.image).image_id,
             command=["sh", "-c", " ".join(["exec", "redis-server", *redis_server_arguments(settings.memory_mb)])],
             envs=[secret_assignment("REDIS_PASSWORD", password.result)],
             volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path="/data")],

@@ -11,18 +11,19 @@ import logging
 import runpy
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from preview.stack_files import StackSettings
-from preview.values import Secret, from_wire
+from preview.values import SECRET_SIGNATURE, SIGNATURE_KEY, UNKNOWN_SENTINEL, Secret, from_wire
 
 
 class ProgramError(Exception):
@@ -81,11 +82,32 @@ class RecordedStack:
         return [resource for resource in self.resources if resource.parent == urn]
 
 
+def _mark_secret_outputs(outputs: struct_pb2.Struct, names: Iterable[str], preview: bool) -> None:
+    """Wrap the outputs a resource lists in additional_secret_outputs as secrets, as the engine does after each step
+    (pulumi/pulumi@v3.259.0:pkg/resource/deploy/step_executor.go:525-534); the SDK's mock monitor does not, so a
+    RandomPassword's result would reach other resources as a plain value. In a preview an output the mocks leave
+    out is one the provider has not computed yet: the engine marks that unknown secret too."""
+    for name in names:
+        value = outputs.fields.get(name)
+        if name == "id" or (value is None and not preview):
+            continue
+        if value is not None and SIGNATURE_KEY in value.struct_value.fields:
+            continue
+        envelope = struct_pb2.Value()
+        envelope.struct_value.fields[SIGNATURE_KEY].string_value = SECRET_SIGNATURE
+        if value is None:
+            envelope.struct_value.fields["value"].string_value = UNKNOWN_SENTINEL
+        else:
+            envelope.struct_value.fields["value"].CopyFrom(value)
+        outputs.fields[name].CopyFrom(envelope)
+
+
 class RecordingMonitor(mocks.MockMonitor):
     """A mock resource monitor that keeps the whole registration request, not only type, name and inputs."""
 
-    def __init__(self, mock: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mock: pulumi.runtime.Mocks, preview: bool) -> None:
         super().__init__(mock)
+        self.preview = preview
         self.recorded: list[RecordedResource] = []
         self.invokes: list[RecordedInvoke] = []
 
@@ -117,6 +139,7 @@ class RecordingMonitor(mocks.MockMonitor):
 
     def _record_registration(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        _mark_secret_outputs(response.object, request.additionalSecretOutputs, self.preview)
         self.recorded.append(
             RecordedResource(
                 urn=self.make_urn(request.parent, request.type, request.name),
@@ -176,7 +199,7 @@ def record(
     """Run `program` (a whole program, or a few components) for `stack` and return what it registered."""
     pulumi.runtime.set_all_config(dict(stack.config), list(stack.secret_keys))
     settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per run
-    monitor = RecordingMonitor(mock)
+    monitor = RecordingMonitor(mock, preview)
     warnings = WarningLog()
     pulumi.runtime.set_mocks(
         mock, project=stack.project, stack=stack.stack, preview=preview, monitor=monitor, logger=warnings

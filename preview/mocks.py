@@ -106,6 +106,13 @@ class ApplyMocks(pulumi.runtime.Mocks):
             self.generated[args.name] = state["value"]
         elif args.typ == "cloudflare:index/dnsRecord:DnsRecord":
             resource_id = hashlib.sha256(args.name.encode()).hexdigest()[:32]
+        elif args.typ == "docker:index/remoteImage:RemoteImage":
+            # The pulled image's id and its registry digest, as Docker reports them.
+            digest = hashlib.sha256(str(args.inputs["name"]).encode()).hexdigest()
+            state.update(
+                imageId=f"sha256:{digest}", repoDigest=f"{str(args.inputs['name']).split(':')[0]}@sha256:{digest}"
+            )
+            resource_id = f"sha256:{digest}{args.inputs['name']}"
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:

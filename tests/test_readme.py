@@ -80,15 +80,19 @@ def test_every_policy_and_its_levels_per_stack_are_documented() -> None:
         for policy in POLICIES
     }
     rows = {
-        cells[1].strip("` "): [cell.strip() for cell in cells[3:5]]
+        cells[1].strip("` "): [cell.strip() for cell in cells[2:6]]
         for cells in (line.split("|") for line in README.splitlines() if line.startswith("| `") and "-" in line)
         if cells[1].strip("` ") in defaults
     }
     assert set(rows) == set(defaults)
-    for stack, column in (("staging", 0), ("production", 1)):
+    for stack, column in (("staging", 1), ("production", 2)):
         resolved = resolve(defaults, PROJECT_DIR / "policies" / "config" / f"{stack}.json")
         for name, setting in resolved.items():
             assert rows[name][column].startswith(setting.level), (name, stack)
+    for name, policy_defaults in defaults.items():
+        refuses, config = rows[name][0], rows[name][3]
+        assert refuses, name
+        assert [key for key in policy_defaults.schema if f"`{key}`" not in config] == [], name
 
 
 def layout_rows() -> list[tuple[list[str], str]]:

@@ -84,7 +84,16 @@ def test_postgres_settings_and_healthcheck() -> None:
         'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
     ]
     assert postgres.inputs["memory"] == 1024
-    assert postgres.inputs["image"] == "postgres:17.6-bookworm"
+
+
+def test_containers_run_their_pulled_image_by_id() -> None:
+    """By id, so that a tag pulled again onto another image replaces the container."""
+    recording = recorded("staging", "apply")
+    for service, tag in (("postgres", "postgres:17.6-bookworm"), ("redis", "redis:7.4.6-bookworm")):
+        container, image = recording.named(f"data-{service}"), recording.named(f"data-{service}-image")
+        assert image.inputs["name"] == tag
+        assert container.property_dependencies["image"] == (image.urn,)
+        assert str(container.inputs["image"]).startswith("sha256:")
 
 
 def test_redis_password_stays_out_of_the_command() -> None:

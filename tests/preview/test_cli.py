@@ -81,7 +81,7 @@ def test_preview_shows_the_policy_verdicts(preview_run: tuple[str, subprocess.Co
     assert policies.startswith(
         f"    ✅ hetzner-coolify-guardrails@v0.1.0 (local: policies; config: policies/config/{stack}.json)\n"
     )
-    assert "14 policies checked: 0 mandatory and 0 advisory violations" in policies
+    assert "19 policies checked: 0 mandatory and 0 advisory violations" in policies
 
 
 def test_preview_without_the_policy_pack() -> None:

@@ -2,12 +2,15 @@
 
 from typing import Any
 
+import pulumi
+import pulumi_random as random
 import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs
+from pulumi_command import remote
 
-from preview.engine import ProgramError, run_program
-from preview.mocks import PlanMocks
-from preview.values import UNKNOWN
+from preview.engine import ProgramError, record, run_program
+from preview.mocks import ApplyMocks, PlanMocks
+from preview.values import UNKNOWN, Secret
 from tests.conftest import PROJECT_DIR, stack_settings
 
 
@@ -42,3 +45,25 @@ def test_invokes_without_an_offline_stand_in_are_refused() -> None:
     args = MockCallArgs(token="hcloud:index/getServer:getServer", args={}, provider="")
     with pytest.raises(NotImplementedError, match="no stand-in for invoke hcloud:index/getServer:getServer"):
         PlanMocks().call(args)
+
+
+@pytest.mark.parametrize("mocks", [PlanMocks(), ApplyMocks()], ids=["plan", "apply"])
+def test_outputs_listed_as_secret_reach_other_resources_as_secrets(mocks: pulumi.runtime.Mocks) -> None:
+    """RandomPassword lists `result` in additional_secret_outputs; the engine marks it, and so does the recording."""
+
+    def program() -> None:
+        password = random.RandomPassword("password", length=24)
+        remote.Command(
+            "consumer",
+            connection=remote.ConnectionArgs(host="203.0.113.7"),
+            create="true",
+            environment={"PASSWORD": password.result},
+        )
+
+    previewing = isinstance(mocks, PlanMocks)
+    recording = record(program, stack_settings("staging"), mocks, preview=previewing)
+    # The SDK marks the whole property that holds a secret.
+    environment = recording.named("consumer").inputs["environment"]
+    assert isinstance(environment, Secret)
+    password = environment.value["PASSWORD"]
+    assert password is UNKNOWN if previewing else len(password) == 24

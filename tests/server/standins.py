@@ -31,13 +31,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from preview.engine import RecordedResource
+from preview.engine import RecordedResource, RecordedStack
 from preview.values import reveal
 from stack_config.types import POSTGRES_IMAGE_FAMILIES, REDIS_IMAGE_FAMILIES
 from tests.server.machine import CACHE_DIR, Machine, MachineError, root_filesystem, run
 from tests.server.rehearsal import Client, Rehearsal
 
 IMAGES_DIR = Path(__file__).parent / "images"
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 COOLIFY_INSTALLER = Path(__file__).parent / "coolify-installer-standin.sh"
 VOLUME_BYTES = 1 << 30
 COOLIFY_NETWORK = "coolify"
@@ -208,9 +209,17 @@ class Images:
         self.root(f"docker tag {local} {shlex.quote(name)}")
 
 
-def docker_run_arguments(inputs: dict[str, Any], env_file: str) -> list[str]:
-    """`docker run` for a docker:index/container:Container's inputs. An input this does not translate is an
-    error, so that nothing the program sends is dropped silently."""
+def pulled_image(container: RecordedResource, recording: RecordedStack) -> str:
+    """What the container runs: its image id comes from a RemoteImage, whose tag names the same image in the guest
+    (the recording's id is the mocks')."""
+    (source,) = container.property_dependencies["image"]
+    (image,) = [resource for resource in recording.of_type(REMOTE_IMAGE) if resource.urn == source]
+    return str(reveal(image.inputs)["name"])
+
+
+def docker_run_arguments(inputs: dict[str, Any], env_file: str, image: str) -> list[str]:
+    """`docker run` for a docker:index/container:Container's inputs, running `image`. An input this does not
+    translate is an error, so that nothing the program sends is dropped silently."""
     arguments = ["--detach", "--name", inputs["name"], "--env-file", env_file]
     handled = {"name", "envs", "image", "command", "wait", "waitTimeout"}
     for volume in inputs.get("volumes", []):
@@ -242,14 +251,14 @@ def docker_run_arguments(inputs: dict[str, Any], env_file: str) -> list[str]:
                 "logDriver", "logOpts", "labels"}  # fmt: skip
     if set(inputs) - handled:
         raise ValueError(f"container inputs without a translation: {sorted(set(inputs) - handled)}")
-    return [*arguments, inputs["image"], *inputs.get("command", [])]
+    return [*arguments, image, *inputs.get("command", [])]
 
 
-def start_container(root: Root, container: RecordedResource) -> None:
+def start_container(root: Root, container: RecordedResource, recording: RecordedStack) -> None:
     """The container as the Docker provider creates it, waiting for its healthcheck when `wait` is set."""
     inputs = reveal(container.inputs)
     env_file = f"/run/rehearsal-{inputs['name']}.env"
-    arguments = docker_run_arguments(inputs, env_file)
+    arguments = docker_run_arguments(inputs, env_file, pulled_image(container, recording))
     root(f"install -m 0600 /dev/stdin {env_file} && docker run {shlex.join(arguments)} >/dev/null && rm {env_file}",
          stdin="".join(f"{entry}\n" for entry in inputs.get("envs", [])))  # fmt: skip
     if inputs.get("wait"):
@@ -290,8 +299,8 @@ def stand_ins(rehearsal: Rehearsal, root: Root, images: Images, s3: S3, devices:
         "script:direct-ports.sh": lambda step: rehearsal.skip(step, "rewrites Coolify's compose files"),
         "hcloud:index/volumeAttachment:VolumeAttachment": lambda step: attach_volume(machine, devices, step),
         "cloudflare:index/r2Bucket:R2Bucket": lambda bucket: s3.create_bucket(reveal(bucket.inputs)["name"]),
-        "docker:index/remoteImage:RemoteImage": lambda image: images.ensure(reveal(image.inputs)["name"]),
+        REMOTE_IMAGE: lambda image: images.ensure(reveal(image.inputs)["name"]),
         "docker:index/volume:Volume": lambda volume: root(f"docker volume create {reveal(volume.inputs)['name']}"),
-        "docker:index/container:Container": lambda container: start_container(root, container),
+        "docker:index/container:Container": lambda container: start_container(root, container, rehearsal.recording),
     }
     rehearsal.handlers.update(handlers)

@@ -2,9 +2,8 @@
 
 import shlex
 
-from preview.values import reveal
 from tests.server.conftest import Deployment
-from tests.server.standins import COOLIFY_NETWORK, start_container
+from tests.server.standins import COOLIFY_NETWORK, pulled_image, start_container
 
 MOUNT_POINT = "/mnt/hetzner-coolify/postgres"
 
@@ -23,8 +22,8 @@ def test_both_containers_are_healthy(deployment: Deployment) -> None:
 
 
 def test_apps_reach_postgres_by_the_stacks_url_and_redis_only_with_its_password(deployment: Deployment) -> None:
-    postgres_image = reveal(deployment.recording.named("data-postgres").inputs)["image"]
-    redis_image = reveal(deployment.recording.named("data-redis").inputs)["image"]
+    postgres_image = pulled_image(deployment.recording.named("data-postgres"), deployment.recording)
+    redis_image = pulled_image(deployment.recording.named("data-redis"), deployment.recording)
     answer = on_coolify_network(deployment, postgres_image, f"psql {shlex.quote(deployment.output('databaseUrl'))} "
                                 "-XAtc 'select current_user'")  # fmt: skip
     assert answer.strip() == "app"
@@ -48,5 +47,5 @@ def test_postgres_keeps_its_data_on_the_mounted_volume_across_a_replacement(depl
     deployment.root(f"{psql} 'create table if not exists kept (id int primary key); insert into kept values (42)'")
     # A replacement, as the Docker provider does it: the old container goes, a new one starts from the inputs.
     deployment.root("docker rm -f app-postgres >/dev/null")
-    start_container(deployment.root, deployment.recording.named("data-postgres"))
+    start_container(deployment.root, deployment.recording.named("data-postgres"), deployment.recording)
     assert deployment.root(f"{psql} 'select id from kept'").strip() == "42"

@@ -2,6 +2,7 @@ import ipaddress
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
+from ..support.addresses import embedded_ipv4, is_public
 from ..support.properties import UNKNOWN, get
 
 RECORD_TYPES = ("cloudflare:index/dnsRecord:DnsRecord", "cloudflare:index/record:Record")
@@ -20,10 +21,12 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             f"{get(args.props, 'name')} {get(args.props, 'type')} record content '{content}' is not an address.", None
         )
         return
-    if not address.is_global:
+    if not is_public(address):
+        inner = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+        spelled = f" (the IPv4 address {inner} in an IPv6 spelling)" if inner is not None else ""
         report(
-            f"{get(args.props, 'name')} points at {address}, which is not reachable from the internet "
-            "(private, loopback, link-local, shared or documentation range).",
+            f"{get(args.props, 'name')} points at {str(content).strip()}{spelled}, which is not reachable from the "
+            "internet (private, loopback, link-local, shared or documentation range).",
             None,
         )
 

@@ -2,11 +2,12 @@ from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationA
 
 from ..support.properties import UNKNOWN, get
 
-DOCKER_PROVIDER = "pulumi:providers:docker"
+# pulumi-docker's provider and docker-build's: both talk to a Docker daemon at `host`.
+DOCKER_PROVIDERS = ("pulumi:providers:docker", "pulumi:providers:docker-build")
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != DOCKER_PROVIDER:
+    if args.resource_type not in DOCKER_PROVIDERS:
         return
     host = get(args.props, "host")
     if host is UNKNOWN or str(host or "").lower().startswith("ssh://"):
@@ -19,8 +20,8 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 POLICY = ResourceValidationPolicy(
     name="docker-provider-disallow-plain-tcp",
-    description="The Docker provider must reach the server's daemon over SSH; a Docker API on a TCP port is root "
-    "access for whoever reaches it.",
+    description="Docker providers (pulumi-docker, docker-build) must reach the server's daemon over SSH; a Docker "
+    "API on a TCP port is root access for whoever reaches it.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     validate=validate,

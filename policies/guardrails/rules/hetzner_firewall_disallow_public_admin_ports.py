@@ -1,32 +1,30 @@
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
+from ..support.addresses import broad_sources
 from ..support.firewalls import FIREWALL, report_openings
-from ..support.properties import config_ports, port_list, world_sources
-
-ADMIN_PORTS = {22: "SSH", 8000: "Coolify dashboard", 6001: "Coolify realtime", 6002: "Coolify terminal"}
+from ..support.ports import ADMIN_PORTS_SCHEMA, admin_ports
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == FIREWALL:
-        ports = config_ports(args.get_config(), "adminPorts", ADMIN_PORTS)
-        report_openings(args.props, ports, world_sources, "the whole internet", report)
+def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    ports = admin_ports(args.get_config(), args.resources)
+    for firewall in (resource for resource in args.resources if resource.resource_type == FIREWALL):
+        report_openings(
+            firewall.props,
+            ports,
+            broad_sources,
+            "the whole internet or a large part of it",
+            "open it to the admin networks only",
+            report,
+            firewall.urn,
+        )
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = StackValidationPolicy(
     name="hetzner-firewall-disallow-public-admin-ports",
-    description="SSH and Coolify's direct ports (dashboard, realtime, terminal) should be reachable from the admin "
-    "networks only, never from the whole internet.",
+    description="SSH, control planes and consoles (Kubernetes, Vault, broker and storage consoles) and, in stacks "
+    "that install Coolify, its direct ports must be reachable from the admin networks only.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    config_schema=PolicyConfigSchema(
-        properties={"adminPorts": port_list(ADMIN_PORTS, "Ports only administrators need.")}
-    ),
+    config_schema=ADMIN_PORTS_SCHEMA,
     validate=validate,
 )

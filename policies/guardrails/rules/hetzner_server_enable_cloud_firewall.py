@@ -10,7 +10,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ..support.firewalls import FIREWALL
+from ..support.firewalls import FIREWALL, MOST_PORTS_OPEN, ports_open_to_the_internet
 from ..support.properties import UNKNOWN, entries, get, items
 
 SERVER = "hcloud:index/server:Server"
@@ -40,41 +40,77 @@ def selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
     return True
 
 
-def _firewalled(server: PolicyResource, attachments: list[PolicyResource]) -> bool:
-    if any(True for _ in items(get(server.props, "firewallIds"))):
+def _named_firewalls(server: PolicyResource) -> list[PolicyResource]:
+    """The firewalls of this stack in the server's firewall_ids."""
+    return [
+        source for source in server.property_dependencies.get("firewallIds", []) if source.resource_type == FIREWALL
+    ]
+
+
+def _applied_to(firewall: PolicyResource, server: PolicyResource, labels: Mapping[str, str]) -> bool:
+    """Whether the firewall's own apply_to names the server, by id or by a label selector."""
+    if server in firewall.property_dependencies.get("applyTos", []):
         return True
+    selectors = [get(target, "labelSelector") for _, target in items(get(firewall.props, "applyTos"))]
+    return any(isinstance(selector, str) and selector_matches(selector, labels) for selector in selectors)
+
+
+def _covering_firewalls(
+    server: PolicyResource, firewalls: list[PolicyResource], attachments: list[PolicyResource]
+) -> list[PolicyResource]:
+    """The firewalls of this stack that apply to the server: named in firewall_ids, applied to it or attached."""
     labels = {key: str(value) for key, value in entries(get(server.props, "labels", {})) if value is not UNKNOWN}
+    covering = _named_firewalls(server) + [firewall for firewall in firewalls if _applied_to(firewall, server, labels)]
     for attachment in attachments:
-        if not any(
-            dependency.resource_type == FIREWALL
+        attached = [
+            dependency
             for dependency in attachment.property_dependencies.get("firewallId", [])
-        ):
-            continue
-        if server in attachment.property_dependencies.get("serverIds", []):
-            return True
+            if dependency.resource_type == FIREWALL
+        ]
         selectors = [
             selector for _, selector in items(get(attachment.props, "labelSelectors")) if selector is not UNKNOWN
         ]
-        if any(selector_matches(str(selector), labels) for selector in selectors):
-            return True
-    return False
+        if server in attachment.property_dependencies.get("serverIds", []) or any(
+            selector_matches(str(selector), labels) for selector in selectors
+        ):
+            covering += attached
+    return covering
 
 
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     attachments = [resource for resource in args.resources if resource.resource_type == ATTACHMENT]
+    firewalls = [resource for resource in args.resources if resource.resource_type == FIREWALL]
     for server in (resource for resource in args.resources if resource.resource_type == SERVER):
-        if not _firewalled(server, attachments):
+        named = sum(1 for _ in items(get(server.props, "firewallIds")))
+        from_stack = _named_firewalls(server)
+        if named > len(from_stack):
             report(
-                f"server {server.name} has no cloud firewall; attach one with a FirewallAttachment (server ids or "
-                "a label selector matching its labels) or set firewall_ids.",
+                f"server {server.name} firewall_ids names {named - len(from_stack)} firewall(s) that this stack does "
+                "not create, whose rules no policy can judge; name the stack's own Firewall resources.",
+                server.urn,
+            )
+        covering = list(dict.fromkeys(_covering_firewalls(server, firewalls, attachments)))
+        if not covering:
+            report(
+                f"server {server.name} has no cloud firewall; set firewall_ids to a Firewall of the stack (or attach "
+                "one with a FirewallAttachment by server id or a label selector matching its labels).",
+                server.urn,
+            )
+            continue
+        opened = ports_open_to_the_internet([firewall.props for firewall in covering])
+        if opened > MOST_PORTS_OPEN:
+            report(
+                f"server {server.name}'s firewalls ({', '.join(sorted({f.name for f in covering}))}) let the internet "
+                f"reach {opened} tcp and udp ports: a firewall that opens nearly everything filters nothing; open "
+                "only the ports the server serves.",
                 server.urn,
             )
 
 
 POLICY = StackValidationPolicy(
     name="hetzner-server-enable-cloud-firewall",
-    description="Every Hetzner server must be covered by a Hetzner Cloud Firewall of this stack; Docker-published "
-    "ports bypass the host's own firewall.",
+    description="Every Hetzner server must be covered by a Hetzner Cloud Firewall of this stack that opens only what "
+    "the server serves; Docker-published ports bypass the host's own firewall.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     validate=validate,

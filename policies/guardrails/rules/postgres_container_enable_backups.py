@@ -1,5 +1,4 @@
-from collections.abc import Iterator
-from typing import Any
+import re
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -11,8 +10,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ..support.containers import CONTAINER, image_family
-from ..support.properties import UNKNOWN, entries, items, string_list
+from ..support.containers import containers
+from ..support.properties import UNKNOWN, get, string_list, strings
 
 BUCKET_TYPES = ["cloudflare:index/r2Bucket:R2Bucket", "aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket"]
 # A backup job that writes to a bucket this stack does not create (Hetzner Object Storage, whose
@@ -21,26 +20,19 @@ EXTERNAL_BUCKET_SETTING = "BACKUP_S3_BUCKET"
 SCHEDULE_MARKER = "OnCalendar="
 
 
-def _strings(value: Any) -> Iterator[tuple[str, str]]:
-    """(key, text) for every known string in the inputs; key is the innermost property name."""
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:
-        key, current = stack.pop()
-        if isinstance(current, str):
-            yield key, current
-        elif hasattr(current, "keys"):
-            stack += [(name, item) for name, item in entries(current) if item is not UNKNOWN]
-        elif hasattr(current, "__len__"):
-            stack += [(key, item) for _, item in items(current) if item is not UNKNOWN]
+def _texts(resource: PolicyResource) -> list[tuple[str, str]]:
+    return list(strings(resource.props))
 
 
-def _has_schedule(resource: PolicyResource) -> bool:
-    return any(SCHEDULE_MARKER in text for _, text in _strings(resource.props))
+def _names(word: str, texts: list[tuple[str, str]]) -> bool:
+    """Whether a text names `word` as a whole name: 'app-postgres' is not named by 'app-postgres-old'."""
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(word)}(?![\w-])")
+    return bool(word) and any(pattern.search(text) for _, text in texts)
 
 
-def _names_external_bucket(resource: PolicyResource) -> bool:
+def _external_bucket(texts: list[tuple[str, str]]) -> bool:
     """A setting BACKUP_S3_BUCKET with a value, as an input of its own or a line of a settings file."""
-    for key, text in _strings(resource.props):
+    for key, text in texts:
         if key == EXTERNAL_BUCKET_SETTING and text:
             return True
         for line in text.splitlines():
@@ -50,33 +42,55 @@ def _names_external_bucket(resource: PolicyResource) -> bool:
     return False
 
 
+def _bucket_names(resources: list[PolicyResource], bucket_types: list[str]) -> list[str]:
+    names = [get(resource.props, key) for resource in resources if resource.resource_type in bucket_types
+             for key in ("name", "bucket")]  # fmt: skip
+    return [str(name) for name in names if name not in (None, UNKNOWN)]
+
+
+def _depends_on(job: PolicyResource, resource: PolicyResource) -> bool:
+    return any(resource in sources for sources in job.property_dependencies.values())
+
+
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    databases = [
-        resource
-        for resource in args.resources
-        if resource.resource_type == CONTAINER and image_family(resource.props) == "postgres"
-    ]
-    if not databases:
-        return
+    resources = list(args.resources)
     bucket_types = args.get_config().get("bucketTypes", BUCKET_TYPES)
-    has_bucket = any(resource.resource_type in bucket_types for resource in args.resources) or any(
-        _names_external_bucket(resource) for resource in args.resources
-    )
-    has_schedule = any(_has_schedule(resource) for resource in args.resources)
-    missing = [what for what, present in (("backup schedule", has_schedule), ("bucket", has_bucket)) if not present]
-    if missing:
-        for database in databases:
+    buckets = [resource for resource in resources if resource.resource_type in bucket_types]
+    bucket_names = _bucket_names(resources, bucket_types)
+    scheduled = [(resource, texts) for resource, texts in ((resource, _texts(resource)) for resource in resources)
+                 if any(SCHEDULE_MARKER in text for _, text in texts)]  # fmt: skip
+    for database, image in containers(resources):
+        if image.family != "postgres":
+            continue
+        name = get(database.props, "name")
+        name = "" if name in (None, UNKNOWN) else str(name)
+        # The job that backs this database up: scheduled, and naming the container (or built from it).
+        jobs = [(job, texts) for job, texts in scheduled
+                if _names(name, texts) or _depends_on(job, database)]  # fmt: skip
+        if not jobs:
             report(
-                f"{database.name} runs PostgreSQL but the stack has no {' and no '.join(missing)}; add the backups "
-                f"component (a systemd timer with {SCHEDULE_MARKER}, writing to a bucket).",
+                f"{database.name} runs PostgreSQL but no backup job of the stack names it: add the backups component "
+                f"(a systemd timer with {SCHEDULE_MARKER} whose job dumps the container '{name or database.name}').",
+                database.urn,
+            )
+            continue
+        if not any(
+            any(_depends_on(job, bucket) for bucket in buckets)
+            or any(_names(bucket, texts) for bucket in bucket_names)
+            or _external_bucket(texts)
+            for job, texts in jobs
+        ):
+            report(
+                f"{database.name}'s backup job writes to no bucket: create the bucket in the stack and name it in the "
+                f"job, or name an external one with {EXTERNAL_BUCKET_SETTING}.",
                 database.urn,
             )
 
 
 POLICY = StackValidationPolicy(
     name="postgres-container-enable-backups",
-    description="A stack that runs PostgreSQL must also schedule its backups and create (or name) the bucket "
-    "they go to.",
+    description="Every PostgreSQL container must be backed up by a scheduled job that names it and writes to a "
+    "bucket the stack creates (or names).",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(

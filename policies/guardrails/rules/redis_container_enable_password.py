@@ -1,43 +1,62 @@
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
-from ..support.containers import CONTAINER, image_family
-from ..support.properties import UNKNOWN, env_pairs, get, items
-from ..support.secret_inputs import env_reference, requirepass_values
+from ..support.containers import Image, containers, env_map, has_unknown_envs
+from ..support.properties import UNKNOWN, get, items
+from ..support.secret_inputs import env_reference, requirepass_values, runs_in_a_shell
 
 # Images that take the password from this variable themselves (the official ones do not).
 PASSWORD_VARIABLE_IMAGES = ("bitnami/",)
+# Authentication by ACL instead of one password: a file of users, or users defined on the command line.
+ACL_OPTIONS = ("--aclfile", "--user")
 
 
-def has_password(props: Mapping[str, Any]) -> bool:
-    envs = {name: value for _, name, value in env_pairs(get(props, "envs"))}
-    # An entry generated at deploy time is unknown in a preview: it may be the one referred to.
-    unknown_entries = get(props, "envs") is UNKNOWN or any(entry is UNKNOWN for _, entry in items(get(props, "envs")))
-    for _, _, value in requirepass_values(props):
+def _authenticates_by_acl(props: Mapping[str, Any]) -> bool:
+    words = [str(item) for _, item in items(get(props, "command")) if item is not UNKNOWN]
+    words += [str(value) for value in env_map(props).values() if value is not UNKNOWN]
+    return any(option in word.split() or word.startswith(f"{option}=") for word in words for option in ACL_OPTIONS)
+
+
+def password_problem(props: Mapping[str, Any], image: Image) -> str | None:
+    """Why the container's Redis takes no password, or None when it requires one."""
+    envs = env_map(props)
+    shell = runs_in_a_shell(props)
+    for path, label, value in requirepass_values(props):
         reference = env_reference(value)
-        if reference is None or envs.get(reference) or (reference not in envs and unknown_entries):
-            return True
-    image = str(get(props, "image") or "")
-    return image.startswith(PASSWORD_VARIABLE_IMAGES) and bool(envs.get("REDIS_PASSWORD"))
+        if reference is None:
+            return None  # a password; secrets-disallow-default-values judges it
+        if not (shell and path[0] == "command"):
+            return (
+                f"{label} is the literal text {value}: nothing expands it (no shell runs the command); run it with "
+                "sh -c, or pass a generated secret"
+            )
+        if envs.get(reference) or (reference not in envs and has_unknown_envs(props)):
+            return None
+    if _authenticates_by_acl(props):
+        return None
+    if image.reference.startswith(PASSWORD_VARIABLE_IMAGES) and envs.get("REDIS_PASSWORD"):
+        return None
+    return (
+        "runs Redis without a password; the official image turns protected mode off, so start it with "
+        "--requirepass from a generated secret (or --aclfile)"
+    )
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER or image_family(args.props) != "redis":
-        return
-    if not has_password(args.props):
-        report(
-            f"{args.name} runs Redis without a password; the official image turns protected mode off, so start it "
-            "with --requirepass from a generated secret.",
-            None,
-        )
+def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    for container, image in containers(args.resources):
+        if image.family != "redis":
+            continue
+        problem = password_problem(container.props, image)
+        if problem:
+            report(f"{container.name} {problem}.", container.urn)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = StackValidationPolicy(
     name="redis-container-enable-password",
-    description="Redis must require a password: its official image disables protected mode, so any client that "
-    "reaches it could read and overwrite every key.",
+    description="Redis must require a password (or ACL users): its official image disables protected mode, so any "
+    "client that reaches it could read and overwrite every key.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     validate=validate,

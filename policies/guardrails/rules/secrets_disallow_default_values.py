@@ -7,8 +7,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from ..support.containers import CONTAINER
-from ..support.properties import UNKNOWN, env_pairs, get, string_list
+from ..support.properties import UNKNOWN, string_list
 from ..support.secret_inputs import secret_inputs
 from ..support.secret_strength import DEFAULT_MIN_ENTROPY, DEFAULT_MIN_LENGTH, weakness
 
@@ -26,11 +25,10 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             extra_denylist=config.get("denylist", ()),
         )
         if reason:
-            report(f"{found.label} {reason}.", None)
-    if args.resource_type == CONTAINER:
-        for _, name, value in env_pairs(get(args.props, "envs")):
-            if name == "POSTGRES_HOST_AUTH_METHOD" and str(value).strip().lower() == "trust":
-                report("envs POSTGRES_HOST_AUTH_METHOD=trust turns password authentication off.", None)
+            report(
+                f"{found.label} {reason}; generate it (pulumi-random) or set it with `pulumi config set --secret`.",
+                None,
+            )
 
 
 POLICY = ResourceValidationPolicy(

@@ -10,40 +10,12 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from pulumi_policy import PolicyConfigSchema
 from pulumi_policy.proxy import UnknownValueError
-
-# Ports of databases, caches and daemons that must never face the internet (Trivy, KICS, Terrascan).
-DATA_PORTS = {
-    5432: "PostgreSQL",
-    6379: "Redis",
-    3306: "MySQL",
-    27017: "MongoDB",
-    9200: "Elasticsearch",
-    11211: "memcached",
-    2375: "Docker API",
-    2376: "Docker API (TLS)",
-}
 
 
 def string_list(default: Sequence[str], description: str) -> dict[str, Any]:
     """A config property holding a list of strings, as a policy's config schema declares it."""
     return {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
-
-
-def port_list(default: Mapping[int, str], description: str) -> dict[str, Any]:
-    """A config property holding a list of port numbers; `default` names the ports it lists."""
-    return {
-        "type": "array",
-        "items": {"type": "integer", "minimum": 1, "maximum": 65535},
-        "default": sorted(default),
-        "description": description,
-    }
-
-
-DATA_PORTS_SCHEMA = PolicyConfigSchema(
-    properties={"dataPorts": port_list(DATA_PORTS, "Ports that must never be reachable from the internet.")}
-)
 
 
 class _Unknown:
@@ -83,14 +55,6 @@ def entries(mapping: Mapping[str, Any] | None) -> Iterator[tuple[str, Any]]:
         yield key, get(mapping, key)
 
 
-def config_ports(config: Mapping[str, Any], key: str, default: Mapping[int, str]) -> dict[int, str]:
-    """The ports configured under `key` (else `default`), named where `default` knows the service."""
-    ports = config.get(key)
-    if ports is None:
-        return dict(default)
-    return {int(port): default.get(int(port), f"port {int(port)}") for port in ports}
-
-
 def port_range(port: Any) -> tuple[int, int]:
     """A Hetzner firewall port ('22', '80-85', 'any' or missing) as an inclusive range."""
     text = str(port).strip() if port not in (None, UNKNOWN) else "any"
@@ -101,46 +65,6 @@ def port_range(port: Any) -> tuple[int, int]:
         return int(low), int(high or low)
     except ValueError:
         return 1, 65535  # unreadable: assume the worst
-
-
-def networks(sources: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    parsed = []
-    for _, source in items(sources):
-        if source is UNKNOWN:
-            continue
-        try:
-            parsed.append(ipaddress.ip_network(str(source).strip(), strict=False))
-        except ValueError:
-            continue
-    return parsed
-
-
-def world_sources(sources: Any) -> list[str]:
-    """The sources that together open to the whole internet: any-address forms, or v4/v6 ranges covering it.
-
-    No source list at all means everywhere.
-    """
-    if sources is None:
-        return ["no source list, so everywhere"]
-    if sources is UNKNOWN:
-        return []
-    parsed = networks(sources)
-    found = []
-    families: list[tuple[str, list[Any]]] = [
-        ("0.0.0.0/0", [network for network in parsed if network.version == 4]),
-        ("::/0", [network for network in parsed if network.version == 6]),
-    ]
-    for everything, family in families:
-        if family and [str(network) for network in ipaddress.collapse_addresses(family)] == [everything]:
-            found += [str(network) for network in family if network.prefixlen <= 1] or [
-                f"{len(family)} ranges covering {everything}"
-            ]
-    return found
-
-
-def public_sources(sources: Any) -> list[str]:
-    """Sources reachable from the internet (globally routed), excluding the any-address forms."""
-    return [str(network) for network in networks(sources) if network.is_global and network.prefixlen > 0]
 
 
 def is_loopback(address: Any) -> bool:
@@ -160,10 +84,15 @@ def env_pairs(envs: Any) -> Iterator[tuple[int, str, Any]]:
             yield index, name, value
 
 
-def image_name(image: Any) -> str:
-    """'docker.io/library/postgres:16@sha256:..' -> 'postgres'; '' when unknown."""
-    if image in (None, UNKNOWN):
-        return ""
-    path = str(image).split("@", 1)[0]
-    last = path.rsplit("/", 1)[-1]
-    return last.split(":", 1)[0].lower()
+def strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(key, text) for every known string anywhere in `value`; key is the innermost property name."""
+    if isinstance(value, str):
+        yield key, value
+    elif value is None or value is UNKNOWN:
+        return
+    elif hasattr(value, "keys"):
+        for name, item in entries(value):
+            yield from strings(item, name)
+    elif hasattr(value, "__len__"):
+        for _, item in items(value):
+            yield from strings(item, key)

@@ -27,6 +27,9 @@ _RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm
 
 DEFAULT_MIN_LENGTH = 16
 DEFAULT_MIN_ENTROPY = 3.0  # bits per character; random base62 of 16+ characters scores about 3.7
+# What must be left of a value built on a well-known word ('postgres2024!' leaves '2024!'): a random secret that
+# happens to contain one ('...xTest9...') keeps nearly all of its length.
+BUILT_ON_MIN_REST = 12
 
 
 def _letters(value: str) -> set[str]:
@@ -55,6 +58,25 @@ def _is_sequence(value: str) -> bool:
     return False
 
 
+def _words_built_on(value: str, denied: Iterable[str]) -> list[str]:
+    """The well-known words of four letters or more the value contains (digit-for-letter swaps undone), longest
+    first."""
+    spelled = value.lower().translate(_LEET)
+    return sorted((word for word in denied if len(word) >= 4 and word in spelled), key=len, reverse=True)
+
+
+def _without(value: str, words: Iterable[str]) -> str:
+    """The value without the characters that spell any of `words`, wherever they appear."""
+    for word in words:
+        spelled = value.lower().translate(_LEET)
+        kept, start = [], 0
+        while (found := spelled.find(word, start)) >= 0:
+            kept.append(value[start:found])
+            start = found + len(word)
+        value = "".join(kept) + value[start:]
+    return value
+
+
 def entropy_per_character(value: str) -> float:
     """Shannon entropy of the value's own character distribution, in bits per character."""
     counts = Counter(value)
@@ -80,6 +102,11 @@ def weakness(
         return "is a well-known default or placeholder"
     if any(stripped.lower() == name.lower() or letters & _letters(name) - {""} for name in user_names if name):
         return "equals its user name"
+    words = _words_built_on(stripped, denied)
+    if words:
+        rest = _without(stripped, words)
+        if len(rest) < BUILT_ON_MIN_REST or entropy_per_character(rest) < min_entropy:
+            return "is built on a well-known word; without it, what is left is weak"
     if _is_repetition(stripped):
         return "repeats one short pattern"
     if _is_sequence(stripped):

@@ -33,6 +33,27 @@ class TestDnsPrivateAddresses:
             "link-local, shared or documentation range)."
         ]
 
+    @pytest.mark.parametrize(
+        ("content", "inner"),
+        [
+            ("64:ff9b::a00:5", "10.0.0.5"),
+            ("64:ff9b:1::c0a8:10a", "192.168.1.10"),
+            ("2002:a00:5::1", "10.0.0.5"),
+            ("::ffff:127.0.0.1", "127.0.0.1"),
+            ("::c0a8:10a", "192.168.1.10"),
+            ("2001:0:4136:e378:8000:63bf:f5ff:fffa", "10.0.0.5"),
+        ],
+        ids=["nat64", "nat64-local-use", "6to4", "mapped", "compatible", "teredo"],
+    )
+    def test_private_ipv4_in_ipv6_spellings_is_refused(self, check: Check, content: str, inner: str) -> None:
+        assert check(self.POLICY, self.record(content, "AAAA")) == [
+            f"app.example.com points at {content} (the IPv4 address {inner} in an IPv6 spelling), which is not "
+            "reachable from the internet (private, loopback, link-local, shared or documentation range)."
+        ]
+
+    def test_a_public_ipv4_in_an_ipv6_spelling_passes(self, check: Check) -> None:
+        assert check(self.POLICY, self.record("64:ff9b::310c:1", "AAAA")) == []
+
     def test_other_record_types_are_ignored(self, check: Check) -> None:
         assert check(self.POLICY, self.record("10.0.0.5", "TXT")) == []
 

@@ -1,39 +1,82 @@
-"""hetzner-firewall-disallow-public-admin-ports, through the pack."""
+"""hetzner-firewall-disallow-public-admin-ports, through the pack: a compliant firewall, then one change per case.
+A stack policy: Coolify's direct ports are admin ports only in a stack that installs Coolify."""
 
 from typing import Any
 
 import pytest
 
-from tests.policies.conftest import Check
+from tests.policies.conftest import Check, Resource
 from tests.policies.guardrails.rules.hetzner_firewalls import WORLD, firewall, rule
 
 POLICY = "hetzner-firewall-disallow-public-admin-ports"
+INSTALL_COOLIFY = Resource(
+    "command:remote:Command", {"create": "bash /opt/hetzner-coolify/install-coolify.sh"}, name="install-coolify"
+)
 
 
-def test_the_compliant_firewall_passes(check: Check) -> None:
-    assert check(POLICY, firewall()) == []
+def opened(rule_text: str, ports: str, sources: str) -> str:
+    return (
+        f"rules[6] (in, {rule_text}) opens {ports} to the whole internet or a large part of it ({sources}); open it "
+        "to the admin networks only."
+    )
+
+
+def test_the_compliant_firewall_passes(check_stack: Check) -> None:
+    assert check_stack(POLICY, firewall(), INSTALL_COOLIFY) == []
 
 
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        (rule("22", WORLD), "inbound rule 6 (tcp 22) opens 22 (SSH) to the whole internet (0.0.0.0/0, ::/0)."),
-        (
-            rule("8000", ["0.0.0.0/0"]),
-            "inbound rule 6 (tcp 8000) opens 8000 (Coolify dashboard) to the whole internet (0.0.0.0/0).",
-        ),
-        (
-            rule("6000-6100", ["::/0"]),
-            "inbound rule 6 (tcp 6000-6100) opens 6001 (Coolify realtime), 6002 (Coolify terminal) to the whole "
-            "internet (::/0).",
-        ),
+        (rule("22", WORLD), opened("tcp 22", "22 (SSH)", "0.0.0.0/0, ::/0")),
+        (rule("22", ["0.0.0.0/1", "128.0.0.0/1"]), opened("tcp 22", "22 (SSH)", "0.0.0.0/1, 128.0.0.0/1: 100.0% of "
+                                                          "0.0.0.0/0")),
+        (rule("22", ["2000::/3"]), opened("tcp 22", "22 (SSH)", "2000::/3: 12.5% of ::/0")),
+        (rule("8000", ["0.0.0.0/0"]), opened("tcp 8000", "8000 (Coolify dashboard)", "0.0.0.0/0")),
+        (rule("6000-6100", ["::/0"]),
+         opened("tcp 6000-6100", "6001 (Coolify realtime), 6002 (Coolify terminal)", "::/0")),
+        (rule("6443", WORLD), opened("tcp 6443", "6443 (Kubernetes API)", "0.0.0.0/0, ::/0")),
+        (rule("8200", WORLD), opened("tcp 8200", "8200 (Vault)", "0.0.0.0/0, ::/0")),
+        (rule("15672", WORLD), opened("tcp 15672", "15672 (RabbitMQ management)", "0.0.0.0/0, ::/0")),
+        (rule("9001", WORLD), opened("tcp 9001", "9001 (MinIO console)", "0.0.0.0/0, ::/0")),
+        (rule("3389", None), opened("tcp 3389", "3389 (RDP)", "no source list, so everywhere")),
     ],
+    ids=["ssh", "ssh-by-halves", "ssh-global-unicast-ipv6", "coolify-dashboard", "coolify-realtime-terminal",
+         "kubernetes-api", "vault", "rabbitmq-console", "minio-console", "rdp-no-sources"],
+)  # fmt: skip
+def test_public_admin_ports_are_refused(check_stack: Check, extra: dict[str, Any], expected: str) -> None:
+    assert check_stack(POLICY, firewall(extra), INSTALL_COOLIFY) == [expected]
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [["203.0.113.0/24"], ["198.51.100.7/32", "2001:db8::/48"], ["8.0.0.0/9"], ["10.0.0.0/8", "172.16.0.0/12"]],
+    ids=["office", "vpn", "a-large-but-bounded-range", "private-networks"],
 )
-def test_public_admin_ports_are_refused(check: Check, extra: dict[str, Any], expected: str) -> None:
-    assert check(POLICY, firewall(extra)) == [expected]
+def test_admin_networks_pass(check_stack: Check, sources: list[str]) -> None:
+    assert check_stack(POLICY, firewall(rule("22", sources)), INSTALL_COOLIFY) == []
 
 
-def test_admin_ports_are_configurable(check: Check) -> None:
-    assert check(POLICY, firewall(rule("2222", WORLD)), config={"adminPorts": [2222]}) == [
-        "inbound rule 6 (tcp 2222) opens 2222 (port 2222) to the whole internet (0.0.0.0/0, ::/0)."
+def test_port_8000_is_an_app_port_where_coolify_is_not_installed(check_stack: Check) -> None:
+    app_port = firewall(rule("8000", WORLD))
+    assert check_stack(POLICY, app_port) == []
+    assert check_stack(POLICY, app_port, INSTALL_COOLIFY) == [
+        opened("tcp 8000", "8000 (Coolify dashboard)", "0.0.0.0/0, ::/0")
+    ]
+
+
+def test_coolify_installed_by_user_data_counts(check_stack: Check) -> None:
+    server = Resource(
+        "hcloud:index/server:Server",
+        {"userData": "#cloud-config\nruncmd:\n  - bash /root/install-coolify.sh\n"},
+        name="host",
+    )
+    assert check_stack(POLICY, firewall(rule("8000", WORLD)), server) == [
+        opened("tcp 8000", "8000 (Coolify dashboard)", "0.0.0.0/0, ::/0")
+    ]
+
+
+def test_admin_ports_are_configurable(check_stack: Check) -> None:
+    assert check_stack(POLICY, firewall(rule("2222", WORLD)), config={"adminPorts": [2222]}) == [
+        opened("tcp 2222", "2222 (port 2222)", "0.0.0.0/0, ::/0")
     ]

@@ -1,4 +1,5 @@
-"""Every server has a cloud firewall: a stack policy that follows attachments and label selectors."""
+"""Every server has a cloud firewall of the stack that filters: a stack policy that follows firewall_ids, attachments
+and label selectors to the firewalls themselves and judges their rules together."""
 
 from typing import Any
 
@@ -32,9 +33,21 @@ def attachment(
 
 
 MISSING = (
-    "server web has no cloud firewall; attach one with a FirewallAttachment (server ids or a label selector "
-    "matching its labels) or set firewall_ids."
+    "server web has no cloud firewall; set firewall_ids to a Firewall of the stack (or attach one with a "
+    "FirewallAttachment by server id or a label selector matching its labels)."
 )
+
+
+def named(*firewalls: Resource, ids: int | None = None) -> Resource:
+    """A server whose firewall_ids names `firewalls` (and `ids` more that the stack does not create)."""
+    web = server(firewallIds=list(range(len(firewalls) + (ids or 0))))
+    web.property_dependencies = {"firewallIds": tuple(firewall.urn for firewall in firewalls)}
+    return web
+
+
+def firewall_opening(name: str, *ports: str) -> Resource:
+    rules = [{"direction": "in", "protocol": "tcp", "port": port, "sourceIps": ["0.0.0.0/0", "::/0"]} for port in ports]
+    return Resource("hcloud:index/firewall:Firewall", {"rules": rules}, name=name)
 
 
 def test_a_label_selector_attachment_covers_the_server(check_stack: Check) -> None:
@@ -46,8 +59,45 @@ def test_a_server_id_attachment_covers_the_server(check_stack: Check) -> None:
     assert check_stack(POLICY, FIREWALL, web, attachment(servers=[web])) == []
 
 
-def test_firewall_ids_on_the_server_cover_it(check_stack: Check) -> None:
-    assert check_stack(POLICY, server(firewallIds=[7])) == []
+def test_firewall_ids_naming_a_firewall_of_the_stack_cover_it(check_stack: Check) -> None:
+    assert check_stack(POLICY, FIREWALL, named(FIREWALL)) == []
+
+
+def test_firewall_ids_naming_firewalls_outside_the_stack_are_refused(check_stack: Check) -> None:
+    outside = (
+        "server web firewall_ids names {} firewall(s) that this stack does not create, whose rules no policy can "
+        "judge; name the stack's own Firewall resources."
+    )
+    assert check_stack(POLICY, server(firewallIds=[7])) == [outside.format(1), MISSING]
+    assert check_stack(POLICY, FIREWALL, named(FIREWALL, ids=2)) == [outside.format(2)]
+
+
+@pytest.mark.parametrize(
+    ("firewalls", "opened"),
+    [
+        ((firewall_opening("almost-open", "1-5431", "5433-65535"),), 65534),
+        ((firewall_opening("low", "1-1024"), firewall_opening("high", "1025-2048")), 2048),
+    ],
+    ids=["everything-but-one-port", "two-firewalls-together"],
+)
+def test_firewalls_that_open_nearly_everything_are_refused(
+    check_stack: Check, firewalls: tuple[Resource, ...], opened: int
+) -> None:
+    names = ", ".join(sorted(firewall.name for firewall in firewalls))
+    assert check_stack(POLICY, *firewalls, named(*firewalls)) == [
+        f"server web's firewalls ({names}) let the internet reach {opened} tcp and udp ports: a firewall that opens "
+        "nearly everything filters nothing; open only the ports the server serves."
+    ]
+
+
+def test_a_firewall_opening_the_web_and_admin_ports_passes(check_stack: Check) -> None:
+    web = firewall_opening("web", "80", "443", "8000-8100")
+    admin_only = Resource(
+        "hcloud:index/firewall:Firewall",
+        {"rules": [{"direction": "in", "protocol": "tcp", "port": "any", "sourceIps": ["203.0.113.0/24"]}]},
+        name="admins",
+    )
+    assert check_stack(POLICY, web, admin_only, named(web, admin_only)) == []
 
 
 @pytest.mark.parametrize(
@@ -88,3 +138,22 @@ def test_the_violation_names_the_server(pack: Any, settings: Any) -> None:
 )
 def test_label_selectors(selector: str, labels: dict[str, str], matches: bool) -> None:
     assert selector_matches(selector, labels) is matches
+
+
+@pytest.mark.parametrize(
+    ("apply_to", "covers"),
+    [
+        ({"labelSelector": "firewall=main"}, True),
+        ({"labelSelector": "firewall=other"}, False),
+        ({"server": 1}, True),
+    ],
+    ids=["label-selector", "another-label", "server-id"],
+)
+def test_a_firewall_applied_by_its_own_apply_to_covers_the_server(
+    check_stack: Check, apply_to: dict[str, Any], covers: bool
+) -> None:
+    web = server()
+    firewall = Resource("hcloud:index/firewall:Firewall", {"rules": [], "applyTos": [apply_to]}, name="fw")
+    if "server" in apply_to:
+        firewall.property_dependencies = {"applyTos": (web.urn,)}
+    assert check_stack(POLICY, firewall, web) == ([] if covers else [MISSING])

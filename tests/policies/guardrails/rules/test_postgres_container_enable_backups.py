@@ -1,4 +1,5 @@
-"""A Postgres container implies a backup schedule and a bucket: a stack policy."""
+"""A Postgres container is backed up by a scheduled job that names it and writes to a bucket: a stack policy. A
+schedule somewhere in the stack, or a bucket nothing writes to, is not a backup of this database."""
 
 from typing import Any
 
@@ -7,40 +8,64 @@ import pytest
 from tests.policies.conftest import Check, Resource
 
 POLICY = "postgres-container-enable-backups"
-POSTGRES = Resource("docker:index/container:Container", {"image": "postgres:16.4"}, name="postgres")
-BUCKET = Resource("cloudflare:index/r2Bucket:R2Bucket", {"name": "backups"}, name="bucket")
-TIMER = Resource(
-    "command:remote:Command",
-    {"create": "install-backup-timer", "stdin": "[Timer]\nOnCalendar=*-*-* 02:00:00 UTC\nPersistent=true\n"},
-    name="backup-timer",
-)
+CONTAINER = "docker:index/container:Container"
+POSTGRES = Resource(CONTAINER, {"image": "postgres:16.4", "name": "app-postgres"}, name="postgres")
+BUCKET = Resource("cloudflare:index/r2Bucket:R2Bucket", {"name": "team-backups"}, name="bucket")
+SCHEDULE = "[Timer]\nOnCalendar=*-*-* 02:00:00 UTC\nPersistent=true\n"
 
 
-def expected(missing: str) -> str:
-    return (
-        f"postgres runs PostgreSQL but the stack has no {missing}; add the backups component (a systemd timer with "
-        "OnCalendar=, writing to a bucket)."
+def job(
+    script: str = "docker exec app-postgres pg_dumpall | rclone rcat r2:team-backups/db.sql", **props: Any
+) -> Resource:
+    return Resource(
+        "command:remote:Command", {"create": "install-backup-timer", "stdin": SCHEDULE + script, **props}, name="backup"
     )
 
 
-def test_postgres_with_schedule_and_bucket_passes(check_stack: Check) -> None:
-    assert check_stack(POLICY, POSTGRES, BUCKET, TIMER) == []
+NO_JOB = (
+    "postgres runs PostgreSQL but no backup job of the stack names it: add the backups component (a systemd timer "
+    "with OnCalendar= whose job dumps the container 'app-postgres')."
+)
+NO_BUCKET = (
+    "postgres's backup job writes to no bucket: create the bucket in the stack and name it in the job, or name an "
+    "external one with BACKUP_S3_BUCKET."
+)
+
+
+def test_a_job_naming_the_container_and_the_bucket_passes(check_stack: Check) -> None:
+    assert check_stack(POLICY, POSTGRES, BUCKET, job()) == []
+
+
+def test_a_job_built_from_the_container_and_the_bucket_passes(check_stack: Check) -> None:
+    built = job("backup.sh")
+    built.property_dependencies = {"triggers": (POSTGRES.urn,), "environment": (BUCKET.urn,)}
+    assert check_stack(POLICY, POSTGRES, BUCKET, built) == []
 
 
 def test_a_stack_without_postgres_needs_no_backups(check_stack: Check) -> None:
-    assert check_stack(POLICY, Resource("docker:index/container:Container", {"image": "redis:7.4.1"})) == []
+    assert check_stack(POLICY, Resource(CONTAINER, {"image": "redis:7.4.1"})) == []
 
 
 @pytest.mark.parametrize(
-    ("resources", "missing"),
+    ("resources", "expected"),
     [
-        ((POSTGRES,), "backup schedule and no bucket"),
-        ((POSTGRES, BUCKET), "backup schedule"),
-        ((POSTGRES, TIMER), "bucket"),
+        ((POSTGRES,), NO_JOB),
+        ((POSTGRES, BUCKET), NO_JOB),
+        ((POSTGRES, BUCKET, job("certbot renew")), NO_JOB),
+        ((POSTGRES, BUCKET, job("docker exec app-postgres-old pg_dumpall | rclone rcat r2:team-backups/x")), NO_JOB),
+        ((POSTGRES, BUCKET, job("docker exec app-postgres pg_dumpall > /root/db.sql")), NO_BUCKET),
+        ((POSTGRES, job()), NO_BUCKET),
     ],
-)
-def test_missing_parts_are_named(check_stack: Check, resources: tuple[Resource, ...], missing: str) -> None:
-    assert check_stack(POLICY, *resources) == [expected(missing)]
+    ids=["nothing", "bucket-only", "an-unrelated-schedule", "a-job-for-another-container", "a-job-to-local-disk",
+         "a-bucket-outside-the-stack"],
+)  # fmt: skip
+def test_missing_parts_are_named(check_stack: Check, resources: tuple[Resource, ...], expected: str) -> None:
+    assert check_stack(POLICY, *resources) == [expected]
+
+
+def test_an_unrelated_bucket_does_not_count(check_stack: Check) -> None:
+    assets = Resource("cloudflare:index/r2Bucket:R2Bucket", {"name": "team"}, name="assets")
+    assert check_stack(POLICY, POSTGRES, assets, job()) == [NO_BUCKET]
 
 
 @pytest.mark.parametrize(
@@ -53,16 +78,25 @@ def test_missing_parts_are_named(check_stack: Check, resources: tuple[Resource, 
     ids=["setting", "assignment", "settings-file"],
 )
 def test_an_external_bucket_named_by_the_backup_job_counts(check_stack: Check, environment: dict[str, Any]) -> None:
-    timer = Resource(TIMER.type, {**TIMER.props, "environment": environment}, name="backup-timer")
-    assert check_stack(POLICY, POSTGRES, timer) == []
-
-
-def test_bucket_types_are_configurable(check_stack: Check) -> None:
-    minio = Resource("minio:index/s3Bucket:S3Bucket", {"bucket": "b"}, name="minio")
-    assert check_stack(POLICY, POSTGRES, minio, TIMER) == [expected("bucket")]
-    assert check_stack(POLICY, POSTGRES, minio, TIMER, config={"bucketTypes": ["minio:index/s3Bucket:S3Bucket"]}) == []
+    external = job("docker exec app-postgres pg_dumpall | backup-upload", environment=environment)
+    assert check_stack(POLICY, POSTGRES, external) == []
 
 
 def test_an_empty_bucket_setting_does_not_count(check_stack: Check) -> None:
-    timer = Resource(TIMER.type, {**TIMER.props, "environment": {"BACKUP_ENV": 'BACKUP_S3_BUCKET=""\n'}}, name="t")
-    assert check_stack(POLICY, POSTGRES, timer) == [expected("bucket")]
+    external = job("docker exec app-postgres pg_dumpall | upload", environment={"BACKUP_ENV": 'BACKUP_S3_BUCKET=""\n'})
+    assert check_stack(POLICY, POSTGRES, external) == [NO_BUCKET]
+
+
+def test_bucket_types_are_configurable(check_stack: Check) -> None:
+    minio = Resource("minio:index/s3Bucket:S3Bucket", {"bucket": "team-backups"}, name="minio")
+    assert check_stack(POLICY, POSTGRES, minio, job()) == [NO_BUCKET]
+    configured = {"bucketTypes": ["minio:index/s3Bucket:S3Bucket"]}
+    assert check_stack(POLICY, POSTGRES, minio, job(), config=configured) == []
+
+
+def test_postgres_run_by_image_id_is_known(check_stack: Check) -> None:
+    pulled = Resource("docker:index/remoteImage:RemoteImage", {"name": "postgres:17.6"}, name="postgres-image")
+    database = Resource(CONTAINER, {"image": "sha256:" + "9" * 64, "name": "app-postgres"}, name="postgres")
+    database.property_dependencies = {"image": (pulled.urn,)}
+    assert check_stack(POLICY, pulled, database) == [NO_JOB]
+    assert check_stack(POLICY, pulled, database, BUCKET, job()) == []

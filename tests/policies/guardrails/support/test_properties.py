@@ -1,8 +1,8 @@
-"""Reading properties: firewall port ranges and source classification."""
+"""Reading properties: firewall port ranges and every string of an input."""
 
 import pytest
 
-from policies.guardrails.support.properties import port_range, public_sources, world_sources
+from policies.guardrails.support.properties import port_range, strings
 
 
 @pytest.mark.parametrize(
@@ -13,7 +13,6 @@ def test_port_ranges(port: str | None, expected: tuple[int, int]) -> None:
     assert port_range(port) == expected
 
 
-def test_source_classification() -> None:
-    assert world_sources(["10.0.0.0/8", "::/0"]) == ["::/0"]
-    assert world_sources([]) == []
-    assert public_sources(["8.8.8.0/24", "10.0.0.0/8", "0.0.0.0/0", "2a01:4f8::/32"]) == ["8.8.8.0/24", "2a01:4f8::/32"]
+def test_strings_are_found_in_nested_inputs_with_their_innermost_key() -> None:
+    props = {"create": "x", "environment": {"A": "1"}, "envs": ["B=2"], "rules": [{"port": "22"}], "n": 3}
+    assert sorted(strings(props)) == [("A", "1"), ("create", "x"), ("envs", "B=2"), ("port", "22")]
