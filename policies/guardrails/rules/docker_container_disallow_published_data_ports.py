@@ -10,10 +10,12 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     for container, image in containers(args.resources):
         # A database answers on whatever port it is told to: every port of one is its data port.
         data_service = image.family in DATA_FAMILIES
-        if data_service and get(container.props, "networkMode") == "host":
+        network_mode = str(get(container.props, "networkMode") or "")
+        # 'container:<name>' shares that container's network, and with it whatever it publishes.
+        if data_service and (network_mode == "host" or network_mode.startswith("container:")):
             report(
-                f"{container.name} runs {image.family} with network_mode 'host': every port it opens is open on the "
-                "server's public addresses; attach it to a Docker network instead.",
+                f"{container.name} runs {image.family} with network_mode '{network_mode}': it opens its ports on "
+                "that network, the server's public addresses for 'host'; attach it to a Docker network of its own.",
                 container.urn,
             )
         for index, port in items(get(container.props, "ports")):

@@ -49,6 +49,12 @@ def mounted_paths(container: PolicyResource) -> list[str] | None:
         source = get(volume, "volumeName") or get(volume, "hostPath")
         if source:
             paths.append(str(get(volume, "containerPath") or "").rstrip("/") or "/")
+    # `mounts` says the same with type volume or bind, source and target.
+    for _, mount in items(get(container.props, "mounts")):
+        if mount is UNKNOWN:
+            return None
+        if get(mount, "type") in ("volume", "bind") and get(mount, "source"):
+            paths.append(str(get(mount, "target") or "").rstrip("/") or "/")
     return paths
 
 

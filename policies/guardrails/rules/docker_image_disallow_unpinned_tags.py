@@ -25,7 +25,8 @@ def image_problem(image: str, floating: list[str]) -> str | None:
     if ":" not in last:
         return "has no tag, which means latest"
     tag = last.rsplit(":", 1)[1]
-    if tag.lower() in floating:
+    moving = [word for word in re.split(r"[-_]", tag.lower()) if word in floating]
+    if tag.lower() in floating or moving:
         return f"uses the moving tag '{tag}'"
     if not any(character.isdigit() for character in tag):
         return f"uses the tag '{tag}', which names a variant but no release"

@@ -17,6 +17,12 @@ _SHELL_PASSWORDS = (
     # Set in a config file, by echo or by sed; not a comment.
     (re.compile(r"^(?!\s*#)[^\n]*\bPasswordAuthentication\s+yes\b", re.IGNORECASE | re.MULTILINE),
      "turns on PasswordAuthentication"),
+    (re.compile(r"^(?!\s*#)[^\n]*\b(KbdInteractive|ChallengeResponse)Authentication\s+yes\b", re.I | re.M),
+     "turns on keyboard-interactive (PAM password) logins"),
+    (re.compile(r"^(?!\s*#)[^\n]*\bPermitEmptyPasswords\s+yes\b", re.IGNORECASE | re.MULTILINE),
+     "turns on PermitEmptyPasswords"),
+    (re.compile(r"\busermod\b[^\n]*\s(-p|--password)\s"), "sets a password with usermod -p"),
+    (re.compile(r"\bpasswd\b[^\n]*\s(-d|--delete)\b"), "deletes a password with passwd -d"),
 )  # fmt: skip
 # cloud-config keys whose text runs as shell commands or lands in files (cloud-init's runcmd, bootcmd and
 # write_files modules): searched as a script is.
@@ -67,7 +73,11 @@ def _scripts_in(config: Any) -> str:
 
 
 def user_data_problems(user_data: str) -> list[str]:
-    if user_data.lstrip().startswith("#cloud-config"):
+    # cloud-init reads a template header (## template: jinja) before the cloud-config line.
+    body = user_data.lstrip()
+    if body.startswith("## template:"):
+        body = body.partition("\n")[2].lstrip()
+    if body.startswith("#cloud-config"):
         try:
             config = yaml.load(user_data, Loader=_YAML_LOADER)
         except yaml.YAMLError:

@@ -8,19 +8,22 @@ from ..support.secret_inputs import COMMANDS
 SERVER = "hcloud:index/server:Server"
 # Where a server runs what it is given: a command's lines and stdin, a server's user data.
 SCRIPT_INPUTS = {**dict.fromkeys(COMMANDS, ("create", "update", "delete", "stdin")), SERVER: ("userData",)}
-_FETCH = re.compile(r"\b(?:curl|wget)\b[^|;&\n]*?(?P<url>https?://[^\s'\"|;&)]+)")
-# A shell as a command word: 'bash', '/bin/sh', 'sudo -E bash', 'sudo -u root bash', 'env bash'; not 'verify.sh'.
+# The URL written out, or a variable holding it.
+_FETCH = re.compile(r"\b(?:curl|wget)\b[^|;&\n]*?(?P<url>https?://[^\s'\"|;&)]+|\$\{?\w+\}?)")
+# A shell as a command word: 'bash', '/bin/sh', 'sudo -E bash', 'sudo -u root bash', 'env bash', and the shell's
+# own 'source' and 'eval'; not 'verify.sh'.
 _SHELL = (
-    r"(?:sudo\s+(?:-u\s+\S+\s+|-\S+\s+)*)?(?:(?:/usr)?/bin/)?(?:env\s+)?(?:(?:/usr)?/bin/)?(?:ba|z|da|k)?sh(?![\w.-])"
+    r"(?:sudo\s+(?:-u\s+\S+\s+|-\S+\s+)*)?(?:(?:/usr)?/bin/)?(?:env\s+)?(?:(?:/usr)?/bin/)?"
+    r"(?:(?:ba|z|da|k)?sh|source|eval)(?![\w.-])"
 )
 _SHELL_STAGE = re.compile(r"^\s*" + _SHELL)
 # Before a download: `sh <(curl URL)` and `sh -c "$(curl URL)"`.
-_SUBSTITUTED = re.compile(r"(?:^|[\s;&|(])" + _SHELL + r"(?:\s+-c\s+[\"']?\$\(|[^;&|\n]*<\()\s*$")
+_SUBSTITUTED = re.compile(r"(?:^|[\s;&|(])" + _SHELL + r"(?:\s+(?:-c\s+)?[\"']?\$\(|[^;&|\n]*<\()\s*$")
 # Where a pipeline ends: the next command of the line.
 _PIPELINE_END = re.compile(r";|&&|\|\||(?<![|>])&(?!>)")
 _PIPE = re.compile(r"(?<!\|)\|(?!\|)")
 # A URL that names an exact commit cannot change under the stack.
-_PINNED = re.compile(r"/[0-9a-f]{40}/")
+_PINNED = re.compile(r"https://(raw\.githubusercontent\.com/[^/]+/[^/]+|github\.com/[^/]+/[^/]+/raw)/[0-9a-f]{40}/")
 
 
 def piped_downloads(script: str) -> list[str]:
@@ -30,7 +33,7 @@ def piped_downloads(script: str) -> list[str]:
         if "curl" not in line and "wget" not in line:
             continue
         for fetch in _FETCH.finditer(line):
-            if _PINNED.search(fetch["url"]):
+            if _PINNED.match(fetch["url"]):
                 continue
             rest = _PIPELINE_END.split(line[fetch.end() :], maxsplit=1)[0]
             stages = _PIPE.split(rest)[1:]

@@ -16,6 +16,10 @@ ACL_OPTIONS = ("--aclfile", "--user")
 def _authenticates_by_acl(props: Mapping[str, Any]) -> bool:
     words = [str(item) for _, item in items(get(props, "command")) if item is not UNKNOWN]
     words += [str(value) for value in env_map(props).values() if value is not UNKNOWN]
+    # An enabled user with nopass, or with no password ('>...') nor hash ('#...'), lets anyone in as that user.
+    users = [words[index + 1].split() for index, word in enumerate(words[:-1]) if word == "--user"]
+    if any("nopass" in rule or ("on" in rule and not any(part[:1] in ">#" for part in rule)) for rule in users):
+        return False
     return any(option in word.split() or word.startswith(f"{option}=") for word in words for option in ACL_OPTIONS)
 
 
@@ -36,7 +40,8 @@ def password_problem(props: Mapping[str, Any], image: Image) -> str | None:
             return None
     if _authenticates_by_acl(props):
         return None
-    if image.reference.startswith(PASSWORD_VARIABLE_IMAGES) and envs.get("REDIS_PASSWORD"):
+    repository = image.reference.split("@", 1)[0].rsplit(":", 1)[0]
+    if any(f"/{prefix}" in f"/{repository}" for prefix in PASSWORD_VARIABLE_IMAGES) and envs.get("REDIS_PASSWORD"):
         return None
     return (
         "runs Redis without a password; the official image turns protected mode off, so start it with "

@@ -26,7 +26,7 @@ FAMILIES = {
     "redis": frozenset({"redis", "valkey", "keydb", "redis-stack-server", "redis-stack"}),
     "rabbitmq": frozenset({"rabbitmq"}),
     "minio": frozenset({"minio"}),
-    "mongo": frozenset({"mongo", "mongodb-community-server"}),
+    "mongo": frozenset({"mongo", "mongodb", "mongodb-community-server"}),
     "mysql": frozenset({"mysql", "mariadb", "percona-server"}),
     "grafana": frozenset({"grafana", "grafana-oss", "grafana-enterprise"}),
 }
@@ -77,12 +77,14 @@ def built_references(resource: PolicyResource) -> list[str]:
 
 def container_image(container: PolicyResource, resources: Iterable[PolicyResource]) -> Image:
     """The image a container runs, through the resource its `image` came from when there is one."""
-    for source in container.property_dependencies.get("image", []):
+    reference = _text(get(container.props, "image"))
+    # An image named outright is judged as named, whatever it was computed from.
+    by_id = not reference or reference.startswith("sha256:") or "@sha256:" in reference
+    for source in container.property_dependencies.get("image", []) if by_id else []:
         if source.resource_type == REMOTE_IMAGE:
             return Image(_text(get(source.props, "name")))
         if source.resource_type in BUILT_IMAGES:
             return Image(next(iter(built_references(source)), ""), built_here=True)
-    reference = _text(get(container.props, "image"))
     for resource in resources:
         if reference and reference in built_references(resource):
             return Image(reference, built_here=True)

@@ -17,7 +17,8 @@ COMMANDS = (REMOTE_COMMAND, LOCAL_COMMAND)
 COMMAND_LINES = ("create", "update", "delete")
 PROVIDER_PREFIX = "pulumi:providers:"
 
-# Words that make a name a secret's, as a whole word or at the end of one (PGPASSWORD, DBPASS).
+# Words that make a name a secret's, as a whole word or at the end of one (PGPASSWORD); 'pass' as a whole word
+# only (DB_PASS), or BYPASS would be one.
 _SECRET_WORDS = ("password", "passwd", "pwd", "secret", "token", "passphrase", "apikey", "privatekey", "pass")
 # Last words that make a name something else: where a secret is, who uses it, what it is called.
 _NOT_SECRET_LAST_WORDS = frozenset(
@@ -36,14 +37,14 @@ _URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
 _QUERY_SECRETS = frozenset({"password", "pass", "pwd", "passwd", "secret", "token", "apikey", "api_key", "key"})
 _REQUIREPASS = re.compile(r"--requirepass(?:=|\s+)(\S+)")
 _CLI_SECRET_FLAG = re.compile(
-    r"--(password|passwd|secret|token|api-key|apikey|requirepass)(?:=|\s+)(\"[^\"]*\"|'[^']*'|[^\s;|&]+)"
+    r"--(password|passwd|token|api-key|apikey|requirepass)(?:=|\s+)(\"[^\"]*\"|'[^']*'|[^\s;|&]+)"
 )
 _ASSIGNMENT = re.compile(r"(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s;|&'\"]+)")
 # A value that names an environment variable instead of holding the secret: "$REDIS_PASSWORD".
 _REFERENCE = re.compile(r"^[\"']?\$\{?([A-Za-z_]\w*)\}?[\"']?$")
 _PUBLIC_KEY = re.compile(
-    r"^((ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[\w.@-]+) AAAA[0-9A-Za-z+/=]+|age1[02-9ac-hj-np-z]{58}$|"
-    r"-----BEGIN (SSH2 )?PUBLIC KEY-----)"
+    r"^((ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[\w.@-]+) AAAA[0-9A-Za-z+/=]{60,}( \S+)?|"
+    r"age1[02-9ac-hj-np-z]{58}|-----BEGIN (SSH2 )?PUBLIC KEY-----[\s\S]*-----END (SSH2 )?PUBLIC KEY-----)$"
 )
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 

@@ -7,6 +7,7 @@ of them (pulumi/pulumi-policy@v1.21.0:sdk/python/lib/pulumi_policy/deserialize.p
 pulumi/pulumi-policy#241). Its servicer class is looked up when the pack is built (policy.py:118), so the pack
 installs a servicer that keeps the request's raw properties for the thread that runs the policies
 (policy.py:130-131, 971-1011) before building the pack. Pinned: pulumi-policy==1.21.0 (private API).
+Resource policies only: AnalyzeStack is not covered, so a stack policy asking raises.
 """
 
 import threading

@@ -12,8 +12,8 @@ from tests.policies.guardrails.rules.containers import CONTAINER
 POLICY = "docker-container-disallow-published-data-ports"
 ADVICE = "publish nothing (apps reach it over the Docker network) or bind it to 127.0.0.1 for SSH tunnels."
 HOST_NETWORK = (
-    "db runs postgres with network_mode 'host': every port it opens is open on the server's public addresses; "
-    "attach it to a Docker network instead."
+    "db runs postgres with network_mode 'host': it opens its ports on that network, the server's public addresses "
+    "for 'host'; attach it to a Docker network of its own."
 )
 
 
@@ -69,6 +69,7 @@ def test_published_data_ports_are_refused(check_stack: Check, port: dict[str, An
         ("getmeili/meilisearch:v1.11.3", 7700, "Meilisearch"),
         ("qdrant/qdrant:v1.12.4", 6333, "Qdrant HTTP"),
         ("nats:2.10.22", 4222, "NATS"),
+        ("bitnami/mongodb:8.0.3", 27017, "MongoDB"),
     ],
 )
 def test_the_catalog_covers_brokers_object_storage_search_and_vector_stores(
@@ -85,6 +86,9 @@ def test_an_app_publishing_its_own_port_passes(check_stack: Check) -> None:
 def test_a_database_on_the_host_network_is_refused(check_stack: Check) -> None:
     assert check_stack(POLICY, container(networkMode="host")) == [HOST_NETWORK]
     assert check_stack(POLICY, container(networkMode="bridge")) == []
+    assert check_stack(POLICY, container(networkMode="container:sidecar")) == [
+        HOST_NETWORK.replace("'host':", "'container:sidecar':")
+    ]
     assert check_stack(POLICY, container(image="nginx:1.27.2", networkMode="host")) == []
 
 

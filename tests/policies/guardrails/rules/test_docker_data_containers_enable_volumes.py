@@ -69,3 +69,12 @@ def test_an_image_run_by_id_is_known_by_its_remote_image(check_stack: Check) -> 
     assert check_stack(POLICY, pulled, database) == [
         f"postgres keeps its postgres data in the container (/var/lib/postgresql/data {LOST}"
     ]
+
+
+def test_mounts_count_like_volumes(check_stack: Check) -> None:
+    mounted = postgres(volumes=None, mounts=[{"type": "volume", "source": "pg", "target": "/var/lib/postgresql/data"}])
+    assert check_stack(POLICY, mounted) == []
+    tmpfs = postgres(volumes=None, mounts=[{"type": "tmpfs", "target": "/var/lib/postgresql/data"}])
+    assert check_stack(POLICY, tmpfs) == [
+        f"postgres keeps its postgres data in the container (/var/lib/postgresql/data {LOST}"
+    ]

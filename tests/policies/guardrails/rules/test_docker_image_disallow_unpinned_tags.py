@@ -39,6 +39,8 @@ def test_pinned_images_pass(check_stack: Check, image: Any) -> None:
         ("redis:7-alpine", "uses the tag '7-alpine', a major version that moves with every minor release"),
         ("timescale/timescaledb-ha:pg18", "uses the tag 'pg18', a major version that moves with every minor release"),
         ("node:v22", "uses the tag 'v22', a major version that moves with every minor release"),
+        ("timescale/timescaledb:latest-pg17", "uses the moving tag 'latest-pg17'"),
+        ("nginx:mainline-alpine3.20", "uses the moving tag 'mainline-alpine3.20'"),
     ],
 )
 def test_unpinned_images_are_refused(check_stack: Check, image: str, problem: str) -> None:

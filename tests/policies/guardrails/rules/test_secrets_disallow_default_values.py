@@ -236,3 +236,9 @@ def test_registry_credentials_inside_lists(check: Check) -> None:
     auth = [{"address": "ghcr.io", "username": "ci", "password": STRONG}, {"address": "r.io", "password": "admin"}]
     provider = Resource("pulumi:providers:docker", {"host": "ssh://root@x", "registryAuth": auth}, name="default")
     assert check(POLICY, provider) == [refused("registryAuth[1].password")]
+
+
+def test_only_a_whole_public_key_is_exempt(check: Check) -> None:
+    assert check(POLICY, app("DEPLOY_KEY=ssh-rsa AAAAx")) == [
+        refused("envs DEPLOY_KEY", "is shorter than 16 characters (13)")
+    ]

@@ -91,3 +91,8 @@ def test_a_secret_on_stdin_is_judged_as_an_input(check: Check) -> None:
 
 def test_provider_configuration_is_left_to_the_engine(check: Check) -> None:
     assert check(POLICY, Resource("pulumi:providers:hcloud", {"token": "plain-but-from-config"}, name="default")) == []
+
+
+def test_a_build_secret_reference_is_not_a_secret_on_the_command_line(check: Check) -> None:
+    build = "docker buildx build --secret id=npmrc,src=/root/.npmrc -t app:1.0 ."
+    assert check(POLICY, Resource("command:remote:Command", {"create": build})) == []
