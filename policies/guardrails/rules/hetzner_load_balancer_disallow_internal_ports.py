@@ -7,7 +7,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ..support.ports import ADMIN_PORTS, DATA_PORTS, admin_ports, config_ports, port_list
+from ..support.ports import ADMIN_PORTS_SCHEMA, DATA_PORTS, DATA_PORTS_SCHEMA, admin_ports, config_ports
 from ..support.properties import UNKNOWN, get
 
 SERVICE = "hcloud:index/loadBalancerService:LoadBalancerService"
@@ -39,11 +39,6 @@ POLICY = StackValidationPolicy(
     "cache, broker, console or SSH port, nor Coolify's in a stack that installs it.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "dataPorts": port_list(DATA_PORTS, "Ports that must never be reachable from the internet."),
-            "adminPorts": port_list(ADMIN_PORTS, "Ports only administrators need."),
-        }
-    ),
+    config_schema=PolicyConfigSchema(properties={**DATA_PORTS_SCHEMA.properties, **ADMIN_PORTS_SCHEMA.properties}),
     validate=validate,
 )

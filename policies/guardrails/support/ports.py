@@ -108,20 +108,18 @@ ADMIN_PORTS_SCHEMA = PolicyConfigSchema(
         )
     }
 )
-# What runs a stack's setup on its servers: where a Coolify install shows.
-_SETUP_TYPES = ("command:remote:Command", "hcloud:index/server:Server")
+# What runs a stack's setup on its servers, where a Coolify install shows: a remote command's inputs (None: all of
+# them), a server's user data.
+_SETUP_INPUTS = {"command:remote:Command": None, "hcloud:index/server:Server": "userData"}
 
 
 def installs_coolify(resources: Iterable[PolicyResource]) -> bool:
     """Whether the stack installs Coolify: a remote command or a server's user data that mentions it."""
     for resource in resources:
-        if resource.resource_type not in _SETUP_TYPES:
+        if resource.resource_type not in _SETUP_INPUTS:
             continue
-        texts = (
-            strings(get(resource.props, "userData"))
-            if resource.resource_type != _SETUP_TYPES[0]
-            else (strings(resource.props))
-        )
+        key = _SETUP_INPUTS[resource.resource_type]
+        texts = strings(resource.props if key is None else get(resource.props, key))
         if any("coolify" in text.lower() for _, text in texts):
             return True
     return False
