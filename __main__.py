@@ -75,6 +75,8 @@ pulumi.export("serverId", host.server_id)
 pulumi.export("ipv4Address", host.ipv4_address)
 pulumi.export("ipv6Address", host.ipv6_address)
 pulumi.export("sshCommand", host.ssh_command)
+# For known_hosts and the smoke check: the key every connection of `pulumi up` pins.
+pulumi.export("serverHostKey", host.host_key)
 pulumi.export("hostnames", dns.hostnames)
 pulumi.export("dashboardHostname", dns.dashboard_hostname)
 pulumi.export("deployPublicKey", host.deploy_public_key)

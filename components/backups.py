@@ -135,7 +135,7 @@ class Backups(pulumi.ComponentResource):
             "install-backup.sh",
             inputs,
             parent=self,
-            after=[*args.after, *([postgres.container] if postgres else [])],
+            after=[*args.after, *([postgres.ready] if postgres else [])],
             secrets={
                 "BACKUP_S3_ACCESS_KEY_ID": self.access_key_id,
                 "BACKUP_S3_SECRET_ACCESS_KEY": self.secret_access_key,

@@ -9,7 +9,7 @@ and hands it to the workers over the private network.
 Children: an `AccountToken` for the zone's DNS (read the zone, write its records) and nothing else;
 the push key (`tls.PrivateKey`, ED25519), authorized on each worker for the certificate receiver only
 (`<name>-<n>-accept`); and the certificate job on the main server, run once at install (`<name>-install`),
-after every worker accepts.
+after every worker accepts. The job hands certificates only to the host keys the workers were first met with.
 """
 
 from collections.abc import Sequence
@@ -47,6 +47,12 @@ class CertificatesArgs:
     naming: Naming
     after: Sequence[pulumi.Resource]
     """What must run on the main server first (a running Coolify)."""
+
+
+def worker_known_hosts(private_ips: Sequence[str], host_keys: Sequence[str]) -> str:
+    """known_hosts of the workers at their private addresses: the host keys recorded when each was first met
+    over its public address (one sshd, one key, on every address)."""
+    return "".join(f"{ip} {key}\n" for ip, key in zip(private_ips, host_keys, strict=True))
 
 
 def certificate_domains(dns: DnsSettings, domain: str) -> list[str]:
@@ -103,12 +109,15 @@ class Certificates(pulumi.ComponentResource):
             f"{name}-install",
             args.host.access,
             "install-certificates.sh",
-            {
-                "CERTIFICATES_SCRIPT": server_script("certificates.sh").text,
-                "CERTIFICATES_ENV": environment_file(settings),
-                "CERTIFICATES_SERVICE": template_text("hetzner-coolify-certificates.service"),
-                "CERTIFICATES_TIMER": template_text("hetzner-coolify-certificates.timer"),
-            },
+            pulumi.Output.all(*(worker.host_key for worker in args.workers.servers)).apply(
+                lambda host_keys: {
+                    "CERTIFICATES_SCRIPT": server_script("certificates.sh").text,
+                    "CERTIFICATES_ENV": environment_file(settings),
+                    "CERTIFICATES_SERVICE": template_text("hetzner-coolify-certificates.service"),
+                    "CERTIFICATES_TIMER": template_text("hetzner-coolify-certificates.timer"),
+                    "WORKER_KNOWN_HOSTS": worker_known_hosts(args.workers.private_ips, host_keys),
+                }
+            ),
             parent=self,
             after=[*accepted, *args.after],
             secrets={

@@ -3,7 +3,9 @@
 Children: a Docker `Provider` reaching the server's daemon over ssh:// (after Coolify is ready);
 for each service a `RemoteImage`, a generated password (`RandomPassword`), its storage and its
 `Container`. Postgres keeps its data on a named Docker volume, or on a Hetzner `Volume` that survives
-the server (`VolumeAttachment` and a remote mount step). Volumes are separate resources, so a new
+the server (`VolumeAttachment` and a remote mount step; the container refuses to start without the
+volume). Postgres's superuser is internal (a password only for its first start, then none); apps get
+a role that owns their database and nothing more (`<name>-postgres-roles`). Volumes are separate resources, so a new
 password, image or limit replaces a container and never its data. No port is published, except
 Postgres on 127.0.0.1 when asked for, for SSH tunnels.
 """
@@ -28,12 +30,15 @@ from components.service_containers import (
     POSTGRES_HEALTHCHECK,
     POSTGRES_HOST,
     POSTGRES_PORT,
+    POSTGRES_SUPERUSER,
     REDIS_HEALTHCHECK,
     REDIS_HOST,
     REDIS_PORT,
+    VOLUME_MARKER,
     VOLUME_MOUNT_POINT,
     database_url,
     docker_ssh_options,
+    postgres_on_volume_command,
     postgres_tunnel,
     redis_server_arguments,
     redis_url,
@@ -60,8 +65,9 @@ class DataServicesArgs:
 class PostgresService:
     """The running database, for apps (`url`, `host`), operators (`tunnel`) and backups (container, user, database)."""
 
-    container: docker.Container
     container_name: str
+    ready: pulumi.Resource
+    """The step that gives apps their role: what uses the database as the app waits for it."""
     url: pulumi.Output[str]
     """For apps on Coolify's network (secret)."""
     host: str
@@ -109,8 +115,8 @@ class DataServices(pulumi.ComponentResource):
         self._docker = docker.Provider(
             f"{name}-docker",
             host=pulumi.Output.concat("ssh://root@", args.host.ipv4_address),
-            ssh_opts=pulumi.Output.from_input(args.host.server_id).apply(
-                lambda server_id: docker_ssh_options(args.docker.ssh_identity_file, server_id)
+            ssh_opts=args.host.host_key.apply(
+                lambda host_key: docker_ssh_options(args.docker.ssh_identity_file, host_key)
             ),
             # Previews in CI hold no SSH key; a deploy reaches the daemon anyway when it acts on it.
             disable_docker_daemon_check=True,
@@ -159,6 +165,8 @@ class DataServices(pulumi.ComponentResource):
 
     def _postgres(self, settings: PostgresSettings) -> PostgresService:
         password = self._password("postgres")
+        # Only for the image's first start, which needs one; postgres-roles.sh then removes it.
+        superuser_password = self._password("postgres-superuser")
         storage, ready = self._postgres_storage(settings)
         ports = (
             [docker.ContainerPortArgs(internal=POSTGRES_PORT, external=settings.local_port, ip="127.0.0.1")]
@@ -169,11 +177,12 @@ class DataServices(pulumi.ComponentResource):
             f"{self._name}-postgres",
             name=POSTGRES_HOST,
             image=self._image("postgres", settings.image).image_id,
+            command=postgres_on_volume_command() if settings.storage == "hetzner-volume" else None,
             envs=[
-                f"POSTGRES_USER={settings.user}",
+                f"POSTGRES_USER={POSTGRES_SUPERUSER}",
                 f"POSTGRES_DB={settings.database}",
                 f"PGDATA={PGDATA}",
-                secret_assignment("POSTGRES_PASSWORD", password.result),
+                secret_assignment("POSTGRES_PASSWORD", superuser_password.result),
             ],
             volumes=[storage],
             ports=ports,
@@ -185,14 +194,28 @@ class DataServices(pulumi.ComponentResource):
                 self._on_docker(ready), pulumi.ResourceOptions(additional_secret_outputs=["envs"])
             ),
         )
+        roles = remote_step(
+            f"{self._name}-postgres-roles",
+            self._args.host.access,
+            "postgres-roles.sh",
+            {
+                "CONTAINER": POSTGRES_HOST,
+                "SUPERUSER": POSTGRES_SUPERUSER,
+                "APP_USER": settings.user,
+                "DATABASE": settings.database,
+            },
+            parent=self,
+            after=[container],
+            secrets={"POSTGRES_APP_PASSWORD": pulumi.Output.secret(password.result)},
+        )
         url: pulumi.Output[str] = pulumi.Output.secret(
             password.result.apply(
                 lambda value: database_url(settings.user, value, POSTGRES_HOST, POSTGRES_PORT, settings.database)
             )
         )
         return PostgresService(
-            container=container,
             container_name=POSTGRES_HOST,
+            ready=roles,
             url=url,
             host=f"{POSTGRES_HOST}:{POSTGRES_PORT}",
             tunnel=postgres_tunnel(self._args.host.logins.admin_user, self._args.host.ipv4_address, settings),
@@ -230,7 +253,9 @@ class DataServices(pulumi.ComponentResource):
             f"{self._name}-postgres-volume-mount",
             self._args.host.access,
             "mount-volume.sh",
-            disk.id.apply(lambda volume_id: {"VOLUME_ID": volume_id, "MOUNT_POINT": VOLUME_MOUNT_POINT}),
+            disk.id.apply(
+                lambda volume_id: {"VOLUME_ID": volume_id, "MOUNT_POINT": VOLUME_MOUNT_POINT, "MARKER": VOLUME_MARKER}
+            ),
             parent=self,
             after=[attachment, *self._args.after],
         )

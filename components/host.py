@@ -56,6 +56,8 @@ class Host(pulumi.ComponentResource):
     ipv6_network: pulumi.Output[str]
     access: ServerAccess
     """Root with the deploy key, for the steps other components run on this server."""
+    host_key: pulumi.Output[str]
+    """The server's SSH host key as first met; every connection pins it."""
     hardened: pulumi.Resource
     logins: Logins
     ssh_key_ids: list[pulumi.Output[str]]
@@ -123,6 +125,7 @@ class Host(pulumi.ComponentResource):
 
         self.server_id = managed.server.id
         self.access = managed.access
+        self.host_key = managed.host_key
         self.hardened = managed.hardened
         self.ipv4_address = ipv4.ip_address
         self.ipv6_network = ipv6.ip_network
@@ -136,6 +139,7 @@ class Host(pulumi.ComponentResource):
                 "ipv4Address": self.ipv4_address,
                 "ipv6Address": self.ipv6_address,
                 "sshCommand": self.ssh_command,
+                "hostKey": self.host_key,
             }
         )
 

@@ -3,10 +3,16 @@
 A step is a server script run as `bash -s` (see server_scripts.py). Its trigger is the server's id
 and a hash of its script and inputs: a replaced server gets every step again, a changed script or
 input runs that step again, and an unchanged stack runs nothing.
+
+Every step pins the server's host key. `wait_for_ssh` meets a new server first and records the key it
+offers (its output, kept in the state); every later connection, that step's own included, refuses any
+other key. pulumi-command checks a connection's `host_key` with a fixed-key callback and ignores host
+keys altogether without one (pulumi/pulumi-command@v1.2.1:provider/pkg/provider/remote/connection.go:86-103),
+so a step without a recorded key is refused here, before it could send a secret to whoever answers.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 from pulumi_command import local, remote
@@ -16,36 +22,50 @@ from components.server_scripts import command_line, fingerprint, server_script, 
 ROOT_USER = "root"
 
 
+class StepContractError(pulumi.RunError):
+    """A step would send what the server cannot receive; a mistake in this program, not in the stack's config."""
+
+
 @dataclass(frozen=True)
 class ServerAccess:
-    """How steps reach a server: its id (a replaced server runs every step again), address and the deploy key."""
+    """How steps reach a server: its id (a replaced server runs every step again), address, the deploy key, and
+    the host key recorded at first contact."""
 
     server_id: pulumi.Input[str]
     address: pulumi.Input[str]
     private_key: pulumi.Input[str]
     """The generated deploy key (secret), authorized for root."""
+    host_key: pulumi.Input[str] | None = None
+    """`ssh-ed25519 <key>`, as `wait_for_ssh` recorded it; None until then."""
+
+    def pinned(self, host_key: pulumi.Input[str]) -> "ServerAccess":
+        return replace(self, host_key=host_key)
 
     @property
     def connection(self) -> remote.ConnectionArgs:
-        return remote.ConnectionArgs(host=self.address, user=ROOT_USER, private_key=self.private_key)
-
-
-class StepContractError(pulumi.RunError):
-    """A step would send what the server cannot receive; a mistake in this program, not in the stack's config."""
+        if self.host_key is None:
+            raise StepContractError("a step would reach a server whose host key is not recorded: pin it first")
+        return remote.ConnectionArgs(
+            host=self.address, user=ROOT_USER, private_key=self.private_key, host_key=self.host_key
+        )
 
 
 def wait_for_ssh(
     name: str, server: ServerAccess, *, parent: pulumi.Resource, aliases: Sequence[pulumi.Alias] = ()
 ) -> local.Command:
     """Where `pulumi up` runs: until the server answers SSH (through the system ssh, as the Docker provider will) and
-    cloud-init has finished."""
+    cloud-init has finished. Its stdout is the server's host key.
+
+    Triggered by the server alone: a new server is met afresh, while a changed script updates the step, which
+    then runs with the key it recorded before.
+    """
     script = server_script("wait-for-ssh.sh")
     return local.Command(
         name,
         create="bash -s",
         stdin=script.text,
         environment={"SSH_HOST": server.address, "SSH_USER": ROOT_USER, "SSH_PRIVATE_KEY": server.private_key},
-        triggers=[server.server_id, script.digest],
+        triggers=[server.server_id],
         opts=pulumi.ResourceOptions(
             parent=parent, additional_secret_outputs=["environment"], aliases=list(aliases) or None
         ),

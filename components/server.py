@@ -2,8 +2,9 @@
 
 `managed_server` creates, under the component that owns it, a `Server` with minimal cloud-init whose
 changes that would replace it are ignored, behind its cloud firewall, and its first steps over SSH: wait
-until it answers, then harden it (sshd keys only, fail2ban, unattended upgrades, a sudo admin user, root's
-keys kept to the admin keys and the deploy key). `cloud_firewall` makes that firewall.
+until it answers (recording its host key, which every later step pins), then harden it (sshd keys only,
+fail2ban, unattended upgrades, a sudo admin user, root's keys kept to the admin keys and the deploy key).
+`cloud_firewall` makes that firewall.
 
 A server gets its firewall two ways. The create request names it (`firewall_ids`): only that filters the
 server from its first boot (hetznercloud/terraform-provider-hcloud@v1.68.0:docs/resources/
@@ -89,6 +90,8 @@ class EarlierSteps:
 class ManagedServer:
     server: hcloud.Server
     access: ServerAccess
+    host_key: pulumi.Output[str]
+    """`ssh-ed25519 <key>`, recorded at first contact; every connection to the server pins it."""
     hardened: pulumi.Resource
     """The hardening step: what runs on the server next waits for it."""
 
@@ -154,12 +157,15 @@ def managed_server(
             depends_on=[firewall.attachment, *after],
         ),
     )
-    access = ServerAccess(server.id, address if address is not None else server.ipv4_address, private_key)
+    first_contact = ServerAccess(server.id, address if address is not None else server.ipv4_address, private_key)
 
     def aliases(step: str) -> list[pulumi.Alias]:
         return [earlier_steps.alias(step)] if earlier_steps else []
 
-    reachable = wait_for_ssh(f"{step_prefix}-wait-for-ssh", access, parent=parent, aliases=aliases("wait-for-ssh"))
+    reachable = wait_for_ssh(
+        f"{step_prefix}-wait-for-ssh", first_contact, parent=parent, aliases=aliases("wait-for-ssh")
+    )
+    access = first_contact.pinned(reachable.stdout)
     inputs = pulumi.Output.from_input(logins.deploy_public_key).apply(
         lambda deploy_key: harden_inputs(logins.admin_user, logins.admin_public_keys, deploy_key, trusted_sources)
     )
@@ -172,7 +178,7 @@ def managed_server(
         after=[reachable],
         aliases=aliases("harden-host"),
     )
-    return ManagedServer(server, access, hardened)
+    return ManagedServer(server, access, reachable.stdout, hardened)
 
 
 def cloud_firewall(

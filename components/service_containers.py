@@ -20,17 +20,37 @@ DOCKER_ADDRESS_POOL_SIZE = 24
 # a name they share would reach either at random.
 POSTGRES_HOST = "app-postgres"
 POSTGRES_PORT = 5432
+# The bootstrap superuser the image creates (POSTGRES_USER): internal, reached only over the container's local
+# socket. Apps log in as the configured user, which owns the database and nothing more (postgres-roles.sh).
+POSTGRES_SUPERUSER = "postgres"
 REDIS_HOST = "app-redis"
 REDIS_PORT = 6379
 # A subdirectory, so that initdb never meets a file system's lost+found.
 PGDATA = "/var/lib/postgresql/data/pgdata"
 POSTGRES_DATA_DIR = "/var/lib/postgresql/data"
 VOLUME_MOUNT_POINT = "/mnt/hetzner-coolify/postgres"
+# Written on the Hetzner Volume once it is mounted (mount-volume.sh). Postgres starts only where it finds it: without
+# the volume, the mount point is an empty directory of the root disk, where the image would initialise a new, empty
+# database (docker-library/postgres@6edb0a8c4d:17/bookworm/docker-entrypoint.sh:245-246,342).
+VOLUME_MARKER = ".hetzner-coolify-volume"
 LOG_OPTIONS = {"max-size": "10m", "max-file": "3"}
 # Redis reads its password from the environment, so it is neither in the container's command nor in
 # the process list; redis-cli takes it from REDISCLI_AUTH for the same reason.
 REDIS_HEALTHCHECK = ["CMD-SHELL", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG']
 POSTGRES_HEALTHCHECK = ["CMD-SHELL", 'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB"']
+
+
+def postgres_on_volume_command() -> list[str]:
+    """The container's command on a Hetzner Volume: refuse to start unless the volume is there, then the image's
+    own entrypoint and server. The image runs a command that is not `postgres` as it is
+    (docker-library/postgres@6edb0a8c4d:17/bookworm/docker-entrypoint.sh:326-377; ENTRYPOINT docker-entrypoint.sh,
+    17/bookworm/Dockerfile:189-191)."""
+    marker = f"{POSTGRES_DATA_DIR}/{VOLUME_MARKER}"
+    return [
+        "sh", "-c",
+        f"if [ ! -f {marker} ]; then echo 'the Hetzner Volume is not mounted at {VOLUME_MOUNT_POINT}: refusing to "
+        "start on the root disk' >&2; exit 1; fi; exec docker-entrypoint.sh postgres",
+    ]  # fmt: skip
 
 
 def database_url(user: str, password: str, host: str, port: int, database: str) -> str:
@@ -68,12 +88,26 @@ def postgres_tunnel(admin_user: str, address: pulumi.Input[str], settings: Postg
     )
 
 
-def docker_ssh_options(identity_file: str | None, server_id: str) -> list[str]:
-    """The system ssh's options: the host key trusted on first use and remembered per server, so that a
-    replaced server (same address, new host key) is trusted afresh instead of refused as an impostor."""
+HOST_KEY_ALIAS = "hetzner-coolify-server"
+"""The name a server's host key is filed under for the system ssh, whatever its address or port (as
+wait-for-ssh.sh files it)."""
+
+
+def docker_ssh_options(identity_file: str | None, host_key: str) -> list[str]:
+    """The system ssh's options for the Docker provider: the server's host key recorded at first contact
+    (`ssh-ed25519 <key>`) and no other, whatever any known_hosts file says.
+
+    The provider passes each element as one argument of `ssh` (kreuzwerker/terraform-provider-docker@v4.5.0:
+    internal/provider/config.go:168, docker/cli's connhelper). KnownHostsCommand (OpenSSH 8.5 or later) prints
+    the pinned key, so no file has to exist where `pulumi up` runs; ssh splits it into arguments without a shell
+    (ssh_config(5), KnownHostsCommand), and a key has no character a shell or ssh's `%` tokens would read."""
     options = [
-        "-o", "StrictHostKeyChecking=accept-new",
-        "-o", f"UserKnownHostsFile=~/.ssh/known_hosts.hetzner-coolify-{server_id}",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", f"HostKeyAlias={HOST_KEY_ALIAS}",
+        "-o", "HostKeyAlgorithms=ssh-ed25519",
+        "-o", f"KnownHostsCommand=/bin/echo {HOST_KEY_ALIAS} {host_key}",
         "-o", "ConnectTimeout=10",
         "-o", "ServerAliveInterval=30",
     ]  # fmt: skip

@@ -16,6 +16,7 @@ import pulumi
 
 FAKE_DEPLOY_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDeployKeyOnlyForTestsxxxxxxxxxxxxxxxxx deploy"
 FAKE_COOLIFY_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICoolifyRootKeyOnlyForTestsxxxxxxxxxxxxxxxxx"
+FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIServerHostKeyOnlyForTestsxxxxxxxxxxxxxxxxxx"
 FAKE_PRIVATE_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\nfake key material for tests\n-----END OPENSSH PRIVATE KEY-----\n"
 )
@@ -65,6 +66,17 @@ def _password(name: str, inputs: Mapping[str, Any]) -> str:
     return "".join(required + [chooser.choice(alphabet) for _ in range(length - len(required))])
 
 
+def printed_by(step: str) -> str:
+    """What a step's script prints, where the stack uses it: Coolify's key, and a server's host key as first met
+    (pulumi-command trims one trailing newline: pulumi/pulumi-command@v1.2.1:provider/pkg/provider/local/
+    commandOutputs.go:142)."""
+    if step.endswith("-coolify-key"):
+        return FAKE_COOLIFY_PUBLIC_KEY + "\n"
+    if step.endswith("-wait-for-ssh"):
+        return FAKE_HOST_KEY
+    return ""
+
+
 class ApplyMocks(pulumi.runtime.Mocks):
     """Per-type outputs as the providers return them after creation (wire names, camelCase)."""
 
@@ -96,8 +108,7 @@ class ApplyMocks(pulumi.runtime.Mocks):
             state["result"] = _password(args.name, args.inputs)
             self.generated[args.name] = state["result"]
         elif args.typ in ("command:remote:Command", "command:local:Command"):
-            # What the scripts print; only reading Coolify's key prints something the stack uses.
-            state.update(stdout=FAKE_COOLIFY_PUBLIC_KEY + "\n" if args.name.endswith("-coolify-key") else "", stderr="")
+            state.update(stdout=printed_by(args.name), stderr="")
         elif args.typ == "hcloud:index/loadBalancer:LoadBalancer":
             state.update(ipv4=f"49.12.1.{number}", ipv6=f"2a01:4f8:c0c:1{number:x}::1")
         elif args.typ == "cloudflare:index/accountToken:AccountToken":

@@ -12,6 +12,10 @@ import pytest
 from preview.engine import RecordedStack, run_program
 from preview.mocks import ApplyMocks, PlanMocks
 from preview.stack_files import StackSettings, read_stack
+from tests.sshd import ssh_server
+
+# A real sshd on 127.0.0.1 for every test that connects the way `pulumi up` does.
+__all__ = ["ssh_server"]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACKS = ("staging", "production")

@@ -1,13 +1,14 @@
 """The whole program: components wired together as __main__.py wires them, and the stack's outputs."""
 
+import json
 from collections.abc import Callable
 
 import pytest
 
 from components.server_scripts import sshd_accepts
 from preview.engine import ProgramError, RecordedStack, run_program
-from preview.mocks import ApplyMocks, PlanMocks
-from preview.values import Secret, walk
+from preview.mocks import FAKE_HOST_KEY, ApplyMocks, PlanMocks
+from preview.values import Secret, reveal, walk
 from tests.conftest import PROJECT_DIR, STACKS, record, stack_settings
 
 WITH_EVERY_SECRET = {
@@ -75,7 +76,10 @@ def test_coolify_installs_on_the_hardened_host_and_everything_on_the_server_wait
     ready = recording.named("coolify-direct-ports").urn
     for waiting in ("data-docker", "backups-install-job"):
         assert ready in recording.named(waiting).dependencies, waiting
-    assert recording.named("data-postgres").urn in recording.named("backups-install-job").dependencies
+    # The job dumps as the app's role, which the roles step makes once the container runs.
+    roles = recording.named("data-postgres-roles")
+    assert recording.named("data-postgres").urn in roles.dependencies
+    assert roles.urn in recording.named("backups-install-job").dependencies
 
 
 def test_no_workers_means_no_network_and_no_load_balancer(recorded: Recorded) -> None:
@@ -124,7 +128,7 @@ def test_every_secret_a_step_sends_is_accepted_by_the_hardened_sshd() -> None:
     }
     assert sent == {"ROOT_USERNAME", "ROOT_USER_EMAIL", "ROOT_USER_PASSWORD", "COOLIFY_API_TOKEN",
                     "BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY", "CLOUDFLARE_DNS_API_TOKEN",
-                    "CERTIFICATE_PUSH_KEY"}  # fmt: skip
+                    "CERTIFICATE_PUSH_KEY", "POSTGRES_APP_PASSWORD"}  # fmt: skip
     assert all(sshd_accepts(variable) for variable in sent)
     assert not sshd_accepts("BACKUP_S3") and not sshd_accepts("PATH")
 
@@ -153,3 +157,22 @@ def test_a_wildcard_certificate_only_for_app_names_behind_the_load_balancer(
     recording = record("production", {"workers": workers})
     names = {resource.name for resource in recording.resources}
     assert ("certificates-install" in names) is issued
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_connection_pins_the_host_key_its_servers_first_contact_recorded(
+    stack: str, recorded: Callable[[str, str], RecordedStack]
+) -> None:
+    """The mock answers each wait-for-ssh with FAKE_HOST_KEY: every remote step and the Docker provider carry it
+    and wait for it; nothing reaches a server with another key or none."""
+    recording = recorded(stack, "apply")
+    first_contacts = {resource.urn for resource in recording.resources if resource.name.endswith("-wait-for-ssh")}
+    steps = recording.of_type("command:remote:Command")
+    assert steps
+    for step in steps:
+        assert reveal(step.inputs)["connection"]["hostKey"] == FAKE_HOST_KEY, step.name
+        assert first_contacts & set(step.property_dependencies["connection"]), step.name
+    docker = recording.named("data-docker")
+    assert f"KnownHostsCommand=/bin/echo hetzner-coolify-server {FAKE_HOST_KEY}" in json.loads(docker.inputs["sshOpts"])
+    assert first_contacts & set(docker.property_dependencies["sshOpts"])
+    assert recording.outputs["serverHostKey"] == FAKE_HOST_KEY

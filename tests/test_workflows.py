@@ -181,6 +181,8 @@ def test_each_deploy_ends_with_a_smoke_check() -> None:
         assert last["name"] == "Smoke check"
         assert ".ci/smoke-check" in last["run"]
         assert last["env"]["SSH_TARGET"] == "${{ steps.pulumi.outputs.sshCommand }}"
+        # Pinned to the key the stack recorded (tests/test_smoke_check.py shows another one refused).
+        assert last["env"]["SSH_HOST_KEY"] == "${{ steps.pulumi.outputs.serverHostKey }}"
 
 
 def smoke(*urls: str, attempts: int = 3) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@
 #   DOMAINS        the names to cover, the wildcard first, e.g. "*.example.com example.com"
 #   ACME_EMAIL     Let's Encrypt's account address (expiry notices)
 #   WORKER_IPS     the workers' private addresses
+# and /etc/hetzner-coolify/worker-known-hosts: each worker's host key, as `pulumi up` first met it.
 #   LEGO_SERVER    default Let's Encrypt's production directory
 set -euo pipefail
 SCRIPT_NAME=certificates
@@ -19,6 +20,7 @@ SCRIPT_NAME=certificates
 
 require_env DOMAINS ACME_EMAIL WORKER_IPS CREDENTIALS_DIRECTORY
 STATE="$ROOT/var/lib/hetzner-coolify/certificates"
+WORKER_KNOWN_HOSTS="$ROOT/etc/hetzner-coolify/worker-known-hosts"
 LEGO_SERVER=${LEGO_SERVER:-https://acme-v02.api.letsencrypt.org/directory}
 read -r -a domains <<<"$DOMAINS"
 read -r -a workers <<<"$WORKER_IPS"
@@ -40,7 +42,8 @@ failed=()
 for worker in "${workers[@]}"; do
   if cat "$certificate.crt" "$certificate.key" |
     ssh -i "$CREDENTIALS_DIRECTORY/certificate-push-key" -o BatchMode=yes -o IdentitiesOnly=yes \
-      -o ConnectTimeout=10 -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile="$STATE/known_hosts" \
+      -o ConnectTimeout=10 -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$WORKER_KNOWN_HOSTS" \
+      -o GlobalKnownHostsFile=/dev/null -o HostKeyAlgorithms=ssh-ed25519 \
       "root@$worker"; then
     log "worker $worker has the certificate"
   else

@@ -61,6 +61,7 @@ STEP_LATENCIES = {
     "wait-for-coolify.sh": Latency(20, "health check after the installer's own wait"),
     "direct-ports.sh": Latency(15, "compose recreates two containers"),
     "mount-volume.sh": Latency(10, "wait for the device, mount"),
+    "postgres-roles.sh": Latency(5, "a few queries through docker exec"),
     "install-backup.sh": Latency(40, "apt installs rclone and age"),
     "read-coolify-key.sh": Latency(5, "a short script over SSH"),
     "authorize-key.sh": Latency(5, "a short script over SSH"),

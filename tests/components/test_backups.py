@@ -95,7 +95,8 @@ def test_the_job_runs_on_the_configured_schedule_after_the_database(stack: str) 
         'BACKUP_KEEP_DAILY="7"' in create and 'BACKUP_KEEP_WEEKLY="4"' in create and 'BACKUP_KEEP_MONTHLY="3"' in create
     )
     assert 'POSTGRES_CONTAINER="app-postgres"' in create
-    assert recording.named("data-postgres").urn in job.dependencies
+    # After the app's role exists: the job dumps as that role.
+    assert recording.named("data-postgres-roles").urn in job.dependencies
     assert recording.named("coolify-direct-ports").urn in job.dependencies
     assert job.inputs["triggers"][0] == recording.outputs["host.server_id"]
 

@@ -8,7 +8,7 @@ import pytest
 
 from components.certificates import DNS_WRITE, ZONE_READ, Certificates, CertificatesArgs
 from preview.engine import RecordedStack
-from preview.mocks import FAKE_ACCOUNT_ID, FAKE_ZONE_ID
+from preview.mocks import FAKE_ACCOUNT_ID, FAKE_HOST_KEY, FAKE_ZONE_ID
 from preview.values import Secret
 from stack_config import StackConfig
 from tests.components.conftest import naming, record_components, running_coolify, workers
@@ -64,6 +64,11 @@ def test_the_main_server_issues_after_every_worker_accepts_and_coolify_runs() ->
     assert 'DOMAINS="*.example.com example.com"' in create
     assert 'WORKER_IPS="10.0.1.10 10.0.1.11 10.0.1.12"' in create
     assert 'ACME_EMAIL="ops@example.com"' in create
+    # Each worker's key as its own first contact recorded it (the mock answers every wait-for-ssh alike).
+    known_hosts = "".join(f"10.0.1.{10 + index} {FAKE_HOST_KEY}\n" for index in range(3))
+    assert f"WORKER_KNOWN_HOSTS='{known_hosts}'" in create
+    for index in (1, 2, 3):
+        assert recording.named(f"workers-{index}-wait-for-ssh").urn in install.property_dependencies["create"]
     environment = install.inputs["environment"]
     assert isinstance(environment, Secret)
     assert set(environment.value) == {"CLOUDFLARE_DNS_API_TOKEN", "CERTIFICATE_PUSH_KEY"}

@@ -11,7 +11,7 @@ import pytest
 from components import server_scripts
 from preview.engine import RecordedStack
 from preview.mocks import ApplyMocks
-from preview.values import Secret
+from preview.values import Secret, reveal
 from stack_config import StackConfig
 from tests.components.conftest import observe, record_components, running_coolify
 from tests.conftest import STACKS
@@ -88,7 +88,12 @@ def test_every_trigger_includes_the_server_so_a_new_server_is_bootstrapped_again
 
 
 def triggers(recording: RecordedStack) -> dict[str, str]:
-    return {name: recording.named(name).inputs["triggers"][1] for name in HARDENING + STEPS}
+    """What runs each step again: any change of its triggers replaces it, any change of its command line or script
+    updates it, and pulumi-command runs the command again on an update (the server's id aside, which is the same)."""
+    return {
+        name: repr([reveal(recording.named(name).inputs).get(key) for key in ("triggers", "create", "stdin")])
+        for name in HARDENING + STEPS
+    }
 
 
 def test_an_unchanged_stack_has_unchanged_triggers() -> None:

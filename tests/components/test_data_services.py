@@ -11,8 +11,8 @@ import pytest
 
 from components.service_containers import PGDATA
 from preview.engine import RecordedResource, RecordedStack
-from preview.mocks import ApplyMocks, PlanMocks
-from preview.values import UNKNOWN, Secret
+from preview.mocks import FAKE_HOST_KEY, ApplyMocks, PlanMocks
+from preview.values import UNKNOWN, Secret, reveal
 from stack_config import StackConfig
 from tests.components.conftest import data_services, observe, record_components, running_coolify
 from tests.conftest import STACKS
@@ -76,9 +76,12 @@ def test_postgres_may_listen_on_loopback_for_tunnels() -> None:
 def test_postgres_settings_and_healthcheck() -> None:
     postgres = recorded("staging", "apply").named("data-postgres")
     settings = envs(postgres)
-    assert settings["POSTGRES_USER"] == settings["POSTGRES_DB"] == "app"
+    # The image's bootstrap superuser is internal; the app's role is made by the roles step.
+    assert (settings["POSTGRES_USER"], settings["POSTGRES_DB"]) == ("postgres", "app")
     assert settings["PGDATA"] == PGDATA
     assert len(settings["POSTGRES_PASSWORD"]) == 32
+    # A docker volume is always there: the image's own command.
+    assert "command" not in postgres.inputs
     assert postgres.inputs["healthcheck"]["tests"] == [
         "CMD-SHELL",
         'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
@@ -129,7 +132,10 @@ def test_production_keeps_postgres_on_a_protected_hetzner_volume() -> None:
     attachment = recording.named("data-postgres-volume-attachment")
     assert attachment.inputs["automount"] is False
     mount = recording.named("data-postgres-volume-mount")
-    assert re.fullmatch(r"VOLUME_ID=\d+ MOUNT_POINT=/mnt/hetzner-coolify/postgres bash -s", mount.inputs["create"])
+    assert re.fullmatch(
+        r"VOLUME_ID=\d+ MOUNT_POINT=/mnt/hetzner-coolify/postgres MARKER=\.hetzner-coolify-volume bash -s",
+        mount.inputs["create"],
+    )
     assert disk.urn in mount.dependencies
     assert attachment.urn in mount.dependencies
     postgres = recording.named("data-postgres")
@@ -137,6 +143,13 @@ def test_production_keeps_postgres_on_a_protected_hetzner_volume() -> None:
     assert postgres.inputs["volumes"] == [
         {"hostPath": "/mnt/hetzner-coolify/postgres", "containerPath": "/var/lib/postgresql/data"}
     ]
+    # Started only where the mount step's marker is: on the volume, never on the root disk beneath it.
+    assert postgres.inputs["command"] == [
+        "sh", "-c",
+        "if [ ! -f /var/lib/postgresql/data/.hetzner-coolify-volume ]; then echo 'the Hetzner Volume is not mounted at "
+        "/mnt/hetzner-coolify/postgres: refusing to start on the root disk' >&2; exit 1; fi; "
+        "exec docker-entrypoint.sh postgres",
+    ]  # fmt: skip
     redis_volume = recording.named("data-redis-data")
     assert (redis_volume.protect, redis_volume.retain_on_delete) == (True, True)
 
@@ -158,12 +171,13 @@ def test_an_identity_file_goes_to_the_system_ssh() -> None:
     assert json.loads(provider.inputs["sshOpts"])[-4:] == ["-i", "/home/ci/.ssh/deploy", "-o", "IdentitiesOnly=yes"]
 
 
-def test_host_keys_are_remembered_per_server_so_a_replaced_server_is_trusted_afresh() -> None:
+def test_docker_reaches_the_server_only_with_the_host_key_first_contact_recorded() -> None:
     recording = recorded("staging", "apply")
-    options = json.loads(recording.named("data-docker").inputs["sshOpts"])
-    server_id = recording.outputs["host.server_id"]
-    assert f"UserKnownHostsFile=~/.ssh/known_hosts.hetzner-coolify-{server_id}" in options
-    assert "StrictHostKeyChecking=accept-new" in options
+    provider = recording.named("data-docker")
+    options = json.loads(provider.inputs["sshOpts"])
+    assert f"KnownHostsCommand=/bin/echo hetzner-coolify-server {FAKE_HOST_KEY}" in options
+    assert "StrictHostKeyChecking=yes" in options
+    assert recording.named("host-wait-for-ssh").urn in provider.property_dependencies["sshOpts"]
 
 
 def test_urls_for_apps_are_secret_and_use_the_generated_passwords() -> None:
@@ -199,3 +213,19 @@ def test_in_preview_passwords_are_unknown_and_secret() -> None:
     outputs: dict[str, Any] = recorded("production", "plan").outputs
     assert outputs["postgres.url"] == Secret(UNKNOWN)
     assert outputs["redis.url"] == Secret(UNKNOWN)
+
+
+def test_apps_get_their_own_role_after_the_container_starts_and_the_superuser_stays_internal() -> None:
+    mocks = ApplyMocks()
+    recording = record("staging", mocks=mocks)
+    roles, postgres = recording.named("data-postgres-roles"), recording.named("data-postgres")
+    assert postgres.urn in roles.dependencies
+    assert roles.inputs["create"] == ("CONTAINER=app-postgres SUPERUSER=postgres APP_USER=app DATABASE=app bash -s")
+    assert roles.inputs["environment"] == Secret({"POSTGRES_APP_PASSWORD": mocks.generated["data-postgres-password"]})
+    # The superuser's password only starts the image; apps never see it.
+    superuser_password = mocks.generated["data-postgres-superuser-password"]
+    assert envs(postgres)["POSTGRES_PASSWORD"] == superuser_password
+    assert superuser_password not in str(reveal(recording.outputs))
+    assert recording.outputs["postgres.url"] == Secret(
+        f"postgresql://app:{mocks.generated['data-postgres-password']}@app-postgres:5432/app"
+    )

@@ -13,7 +13,7 @@ import yaml
 from components.firewall_rules import FirewallRule
 from components.server import Logins, ServerSpec, cloud_firewall, managed_server
 from preview.engine import RecordedStack
-from preview.mocks import PlanMocks
+from preview.mocks import FAKE_HOST_KEY, PlanMocks
 from preview.values import Secret
 from tests.components.conftest import record_components
 from tests.conftest import STACKS
@@ -137,6 +137,16 @@ def test_steps_reach_the_server_at_its_own_address_once_it_answers_ssh() -> None
     assert hardened.inputs["triggers"][0] == reachable.inputs["triggers"][0]
     assert hardened.inputs["triggers"][0].isdigit()
     assert hardened.aliases == () and reachable.aliases == ()
+
+
+def test_first_contact_is_made_again_for_a_new_server_only_and_every_step_pins_what_it_recorded() -> None:
+    """The server is wait-for-ssh's only trigger: a changed script updates the step, which then runs with the key it
+    recorded (PULUMI_COMMAND_STDOUT) instead of meeting the server afresh."""
+    recording = recorded("staging")
+    reachable, hardened = recording.named("owner-wait-for-ssh"), recording.named("owner-harden-host")
+    assert reachable.inputs["triggers"] == [hardened.inputs["triggers"][0]]
+    assert hardened.inputs["connection"].value["hostKey"] == FAKE_HOST_KEY
+    assert reachable.urn in hardened.property_dependencies["connection"]
 
 
 def test_the_first_steps_carry_the_deploy_key_as_a_secret() -> None:

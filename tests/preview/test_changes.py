@@ -235,7 +235,7 @@ DNS_ADDRESS_RECORDS = [f"dns-{label}-{kind}" for label in ("apex", "api", "cooli
           "data-redis", "data-redis-image", "host-ipv4", "host-ipv6", "host-server"],
          [*DNS_ADDRESS_RECORDS, "data-docker"],
          ["backups-install-job", "coolify-direct-ports", "coolify-install-coolify", "coolify-wait-for-coolify",
-          "data-postgres-volume-mount", "host-harden-host", "host-wait-for-ssh"]),
+          "data-postgres-roles", "data-postgres-volume-mount", "host-harden-host", "host-wait-for-ssh"]),
         ({"postgres": {"image": "postgres:17.7-bookworm"}}, ["data-postgres", "data-postgres-image"], [], []),
         ({"postgres": {"memoryMb": 2048}}, [], ["data-postgres"], []),
         ({"postgres": {"volumeSizeGb": 200}}, [], ["data-postgres-volume"], []),

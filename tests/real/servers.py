@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from components.service_containers import redis_server_arguments
-from tests.components.scripts.conftest import free_port
+from tests.sshd import free_port
 
 # Tables with every kind of value a backup must carry: text, nulls, unicode, numerics, JSON, bytes.
 SAMPLE_DATA = """

@@ -2,10 +2,13 @@
 
 Every `command:local` and `command:remote` resource runs in dependency order exactly as pulumi-command
 runs it: a local step as `sh -c <create>` with its stdin and environment; a remote step over SSH with its
-connection's user and key, its `environment` sent as SSH environment (refused, naming the step and the
-variable, when the server's sshd would not accept it, as pulumi-command's Setenv is refused), its stdin
-and its `create`. The one thing that differs is the route: the server's recorded address (port 22) is the
-booted machine at 127.0.0.1:<port>.
+connection's user and key, pinned to its connection's host key and no other (pulumi-command's fixed-key
+callback; a step without one is refused here), its `environment` sent as SSH environment (refused, naming
+the step and the variable, when the server's sshd would not accept it, as pulumi-command's Setenv is
+refused), its stdin and its `create`. What a step prints flows into the inputs that use it, as the engine
+passes outputs on: the recording holds the mock's answer (`printed_by`), the rehearsal puts what the step
+really printed in its place. The one thing that differs is the route: the server's recorded address (port
+22) is the booted machine at 127.0.0.1:<port>.
 
 Other resource types and the steps that need what this machine cannot reach are played by `handlers`
 (standins.py); `skipped` says what did not run and why.
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from components.server_scripts import script_sent_as
 from preview.engine import RecordedResource, RecordedStack
+from preview.mocks import printed_by
 from preview.values import reveal
 from tests.server.machine import Machine
 
@@ -58,11 +62,12 @@ class Client:
         keys = self.machine.inside("cat /etc/ssh/ssh_host_*_key.pub").stdout.splitlines()
         self.known_hosts.write_text("".join(f"[127.0.0.1]:{self.machine.port} {key}\n" for key in keys))
 
-    def options(self, key_file: Path) -> list[str]:
+    def options(self, key_file: Path, known_hosts: Path | None = None) -> list[str]:
         return [
             "-p", str(self.machine.port), "-i", str(key_file),
             "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
-            "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "LogLevel=ERROR",
+            "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={known_hosts or self.known_hosts}",
+            "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
         ]  # fmt: skip
 
     def run(
@@ -74,10 +79,17 @@ class Client:
         stdin: str = "",
         environment: dict[str, str] | None = None,
         timeout: float = 900,
+        host_key: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        """`host_key`: accept that key only (`ssh-ed25519 <key>`), as a step's connection does; default: the keys
+        the machine had when first seen."""
         sent = [option for name in environment or {} for option in ("-o", f"SendEnv={name}")]
+        known_hosts = None
+        if host_key is not None:
+            known_hosts = self.directory / "step_known_hosts"
+            known_hosts.write_text(f"[127.0.0.1]:{self.machine.port} {host_key}\n")
         return subprocess.run(
-            ["ssh", *self.options(key_file), *sent, f"{user}@127.0.0.1", command],
+            ["ssh", *self.options(key_file, known_hosts), *sent, f"{user}@127.0.0.1", command],
             input=stdin, capture_output=True, text=True, timeout=timeout, check=False,
             env={**os.environ, **(environment or {})},
         )  # fmt: skip
@@ -108,6 +120,8 @@ class Rehearsal:
     """Checks of the machine as a step left it, before the next one runs."""
     skipped: dict[str, str] = field(default_factory=dict)
     runs: dict[str, StepRun] = field(default_factory=dict)
+    printed: dict[str, str] = field(default_factory=dict)
+    """What the mock said a step prints -> what it printed here (pulumi-command trims one trailing newline)."""
 
     def order(self) -> Iterator[RecordedResource]:
         """The resources in an order the engine could create them: after their dependencies and provider."""
@@ -141,7 +155,19 @@ class Rehearsal:
             raise RehearsalError(
                 f"step {resource.name} exited {run.returncode}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
             )
+        if printed_by(resource.name):
+            self.printed[printed_by(resource.name)] = run.stdout.removesuffix("\n")
         return run
+
+    def update(self, resource: RecordedResource) -> subprocess.CompletedProcess[str]:
+        """The step run again as an update runs it, failed or not. A local step gets what it printed before as
+        PULUMI_COMMAND_STDOUT (pulumi/pulumi-command@v1.2.1:provider/pkg/provider/local/commandOutputs.go:88-95);
+        remote steps are told not to (`add_previous_output_in_env=False`)."""
+        if resource.type == REMOTE:
+            return self._remote(resource)
+        inputs = reveal(resource.inputs)
+        previous = {"PULUMI_COMMAND_STDOUT": self.runs[resource.name].stdout.removesuffix("\n")}
+        return self._local(replace(resource, inputs={**inputs, "environment": {**inputs["environment"], **previous}}))
 
     def step_with_environment(self, resource: RecordedResource, environment: dict[str, str]) -> StepRun:
         """The step with some of its SSH environment replaced, as a changed secret would send it."""
@@ -165,6 +191,11 @@ class Rehearsal:
         connection = inputs["connection"]
         if connection["host"] != self.client.address or int(connection.get("port", 22)) != 22:
             raise RehearsalError(f"step {resource.name} connects to {connection['host']}, not the server")
+        host_key = self.printed.get(connection.get("hostKey", ""))
+        if host_key is None:
+            raise RehearsalError(
+                f"step {resource.name} does not pin a host key recorded by an earlier step: it would trust any server"
+            )
         environment: dict[str, str] = inputs.get("environment") or {}
         patterns = accepted_environment(self.client.machine)
         refused = [name for name in environment if not any(fnmatch.fnmatchcase(name, p) for p in patterns)]
@@ -178,5 +209,6 @@ class Rehearsal:
             key_file.write_text(connection["privateKey"])
             key_file.chmod(0o600)
             return self.client.run(
-                connection["user"], key_file, inputs["create"], stdin=inputs.get("stdin", ""), environment=environment
-            )
+                connection["user"], key_file, inputs["create"], stdin=inputs.get("stdin", ""), environment=environment,
+                host_key=host_key,
+            )  # fmt: skip

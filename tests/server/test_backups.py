@@ -60,7 +60,11 @@ def test_a_backup_run_then_a_restore_gives_back_every_row(deployment: Deployment
         deployment.root(f"install -m 0700 /dev/stdin {OPERATOR_DIR}/{name}", stdin=(SCRIPTS_DIR / name).read_text())
     deployment.root(f"install -m 0600 /dev/stdin {OPERATOR_DIR}/age-identity.txt",
                     stdin=deployment.age.identity_file.read_text())  # fmt: skip
-    app_sql(deployment, "drop database if exists restored; create database restored;", database="postgres")
+    # The app's role creates no database: the operator makes the target with the internal superuser, for the app.
+    deployment.root(
+        "docker exec -i app-postgres psql -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1",
+        stdin="drop database if exists restored; create database restored owner app;",
+    )
     address = deployment.root("docker inspect -f '{{.NetworkSettings.Networks.coolify.IPAddress}}' app-postgres")
     password = deployment.output("databaseUrl").split(":")[2].split("@")[0]
     environment = {

@@ -1,9 +1,10 @@
 """Postgres and Redis started from the recorded container inputs, on the volume the stack mounted."""
 
 import shlex
+import time
 
 from tests.server.conftest import Deployment
-from tests.server.standins import COOLIFY_NETWORK, pulled_image, start_container
+from tests.server.standins import COOLIFY_NETWORK, pulled_image, start_container, wait_healthy
 
 MOUNT_POINT = "/mnt/hetzner-coolify/postgres"
 
@@ -49,3 +50,45 @@ def test_postgres_keeps_its_data_on_the_mounted_volume_across_a_replacement(depl
     deployment.root("docker rm -f app-postgres >/dev/null")
     start_container(deployment.root, deployment.recording.named("data-postgres"), deployment.recording)
     assert deployment.root(f"{psql} 'select id from kept'").strip() == "42"
+
+
+def test_apps_get_a_role_that_owns_their_database_and_cannot_reach_a_shell(deployment: Deployment) -> None:
+    image = pulled_image(deployment.recording.named("data-postgres"), deployment.recording)
+    url = shlex.quote(deployment.output("databaseUrl"))
+    facts = on_coolify_network(deployment, image, f"psql {url} -XAtc 'select rolsuper, rolcreaterole, rolcreatedb, "
+                               "pg_get_userbyid(datdba) from pg_roles, pg_database where rolname = current_user "
+                               "and datname = current_database()'")  # fmt: skip
+    assert facts.strip() == "f|f|f|app"
+    escape = on_coolify_network(deployment, image, f"psql {url} -XAtc \"copy (select 1) to program 'id'\"")
+    assert "pg_execute_server_program" in escape
+    superuser = deployment.root("docker exec app-postgres psql -U postgres -XAtc 'select rolsuper from pg_roles "
+                                "where rolname = current_user'")  # fmt: skip
+    assert superuser.strip() == "t"
+    again = deployment.rehearsal.step(deployment.recording.named("data-postgres-roles"))
+    assert again.stderr.strip().endswith("[postgres-roles] roles as they should be (nothing changed)")
+
+
+def test_postgres_refuses_to_start_without_its_volume_and_never_initialises_the_root_disk(
+    deployment: Deployment,
+) -> None:
+    """The volume missing at boot (`nofail`): the mount point is an empty directory of the root disk."""
+    mounts = deployment.root(f"findmnt -n -o SOURCE,TARGET -R {MOUNT_POINT}; ls -A {MOUNT_POINT}")
+    deployment.root(f"docker stop app-postgres >/dev/null && umount {MOUNT_POINT}")
+    try:
+        beneath = deployment.root(f"findmnt -n -o SOURCE,TARGET -R {MOUNT_POINT}; ls -A {MOUNT_POINT}")
+        assert beneath.strip() == "", f"mounted:\n{mounts}\nafter umount:\n{beneath}"
+        deployment.root("docker start app-postgres >/dev/null")
+        deadline = time.monotonic() + 30
+        while (state := deployment.root("docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' app-postgres")
+               .strip()) not in ("exited 1", "restarting 1") and time.monotonic() < deadline:  # fmt: skip
+            time.sleep(1)
+        assert state in ("exited 1", "restarting 1")
+        logs = deployment.root("docker logs app-postgres 2>&1")
+        assert f"the Hetzner Volume is not mounted at {MOUNT_POINT}: refusing to start on the root disk" in logs
+        assert deployment.root(f"ls -A {MOUNT_POINT}").strip() == ""
+    finally:
+        deployment.root(
+            f"docker stop app-postgres >/dev/null; mount {MOUNT_POINT} && docker start app-postgres >/dev/null"
+        )
+    wait_healthy(deployment.root, "app-postgres", 120)
+    assert deployment.root(f"cat {MOUNT_POINT}/.hetzner-coolify-volume").startswith("Hetzner Volume ")

@@ -10,7 +10,8 @@ from components.certificates import certificate_domains
 from components.server_scripts import server_script, template_text
 from components.templates import environment_file
 from stack_config.dns import DnsSettings
-from tests.components.scripts.conftest import Sandbox, SshServer
+from tests.components.scripts.conftest import Sandbox
+from tests.sshd import SshServer
 
 PUSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKmLz3kqz8r5mQeF1hC0Tq9mT0dX6uYv8sJ2wN4pR7bY"
 OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA2FAAB9YEE4rEw/DUJHbOGWax1rVeqX1KJVEd60ESW7"
@@ -162,6 +163,19 @@ class TestJob:
         (renewal,) = [call for call in sandbox.calls() if call.startswith("lego")]
         assert renewal.endswith(" renew --days 30")
 
+    def test_hands_the_certificate_only_to_the_host_keys_recorded_for_the_workers(
+        self, sandbox: Sandbox, certificate: tuple[Path, Path]
+    ) -> None:
+        assert sandbox.run("certificates.sh", job_environment(sandbox, certificate)).returncode == 0
+        pushes = [call for call in sandbox.calls() if call.startswith("ssh ")]
+        assert len(pushes) == 2
+        known_hosts = sandbox.root / "etc/hetzner-coolify/worker-known-hosts"
+        for push in pushes:
+            assert (
+                f"-o StrictHostKeyChecking=yes -o UserKnownHostsFile={known_hosts} -o GlobalKnownHostsFile=/dev/null "
+                "-o HostKeyAlgorithms=ssh-ed25519" in push
+            )
+
     def test_a_worker_that_cannot_be_reached_fails_the_run_after_the_others(
         self, sandbox: Sandbox, certificate: tuple[Path, Path]
     ) -> None:
@@ -178,6 +192,9 @@ class TestJob:
         assert not (sandbox.root / "pushed").exists()
 
 
+WORKER_KNOWN_HOSTS = "10.0.1.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIWorkerHostKeyOnlyForTestsxxxxxxxxxxxxxxxxx\n"
+
+
 def install_inputs() -> dict[str, str]:
     settings = {"DOMAINS": " ".join(certificate_domains(DnsSettings(namespace=""), "example.com")),
                 "ACME_EMAIL": "ops@acme-apps.eu", "WORKER_IPS": "10.0.1.10"}  # fmt: skip
@@ -186,6 +203,7 @@ def install_inputs() -> dict[str, str]:
         "CERTIFICATES_ENV": environment_file(settings),
         "CERTIFICATES_SERVICE": template_text("hetzner-coolify-certificates.service"),
         "CERTIFICATES_TIMER": template_text("hetzner-coolify-certificates.timer"),
+        "WORKER_KNOWN_HOSTS": WORKER_KNOWN_HOSTS,
         "CLOUDFLARE_DNS_API_TOKEN": "dns-token",
         "CERTIFICATE_PUSH_KEY": "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n",
     }
@@ -201,6 +219,7 @@ class TestInstall:
         assert (
             'DOMAINS="*.example.com example.com"' in (sandbox.root / "etc/hetzner-coolify/certificates.env").read_text()
         )
+        assert (sandbox.root / "etc/hetzner-coolify/worker-known-hosts").read_text() == WORKER_KNOWN_HOSTS
         calls = sandbox.calls()
         assert any(call.startswith("apt-get") and " lego " in f"{call} " for call in calls)
         assert "systemctl enable hetzner-coolify-certificates.timer" in calls

@@ -1,10 +1,12 @@
-"""mount-volume.sh in a sandbox: an fstab line and a mount, once; a foreign fstab entry is left alone."""
+"""mount-volume.sh in a sandbox: an fstab line, a mount and the volume's marker, once; a foreign fstab entry is left
+alone; the marker never lands on the root disk."""
 
 from tests.components.scripts.conftest import Sandbox
 
 DEVICE = "dev/disk/by-id/scsi-0HC_Volume_4242"
 ENTRY = "/dev/disk/by-id/scsi-0HC_Volume_4242 /mnt/hetzner-coolify/postgres ext4 discard,nofail,defaults 0 0\n"
-INPUTS = {"VOLUME_ID": "4242", "MOUNT_POINT": "/mnt/hetzner-coolify/postgres"}
+INPUTS = {"VOLUME_ID": "4242", "MOUNT_POINT": "/mnt/hetzner-coolify/postgres", "MARKER": ".hetzner-coolify-volume"}
+MARKER = "mnt/hetzner-coolify/postgres/.hetzner-coolify-volume"
 
 
 def attach(sandbox: Sandbox) -> None:
@@ -18,6 +20,7 @@ def test_mounts_once_and_converges(sandbox: Sandbox) -> None:
     assert first.returncode == 0, first.stderr
     assert (sandbox.root / "etc/fstab").read_text() == ENTRY
     assert sandbox.calls() == [f"mount {sandbox.root}/mnt/hetzner-coolify/postgres"]
+    assert (sandbox.root / MARKER).read_text() == "Hetzner Volume 4242, mounted by hetzner-coolify\n"
     tree = sandbox.tree()
     second = sandbox.run("mount-volume.sh", INPUTS)
     assert second.returncode == 0
@@ -45,3 +48,13 @@ def test_refuses_a_bad_volume_id(sandbox: Sandbox) -> None:
     result = sandbox.run("mount-volume.sh", {**INPUTS, "VOLUME_ID": "1; rm -rf /"})
     assert result.returncode == 1
     assert "is not a volume id" in result.stderr
+
+
+def test_a_mount_that_did_not_take_leaves_no_marker_on_the_root_disk(sandbox: Sandbox) -> None:
+    attach(sandbox)
+    result = sandbox.run("mount-volume.sh", {**INPUTS, "MOUNT_DOES_NOTHING": "1"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "[mount-volume] error: /mnt/hetzner-coolify/postgres is not a mount point after mounting volume 4242"
+    )
+    assert not (sandbox.root / MARKER).exists()

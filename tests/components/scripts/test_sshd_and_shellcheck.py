@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from components.templates import TEMPLATE_DIR
-from tests.components.scripts.conftest import SCRIPTS_DIR, SSHD, STUBS_DIR, require_sshd
+from tests.components.scripts.conftest import SCRIPTS_DIR, STUBS_DIR
 from tests.conftest import PROJECT_DIR
+from tests.sshd import SSHD, require_sshd
 
 STOCK_SSHD_CONFIG = Path("/usr/share/openssh/sshd_config")
 SHELL_SCRIPTS = sorted(

@@ -5,7 +5,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.components.scripts.conftest import SshServer, run_script
+from tests.components.scripts.conftest import run_script
+from tests.sshd import SshServer
 
 
 def client_env(server: SshServer, **extra: str) -> dict[str, str]:
@@ -67,9 +68,71 @@ def test_a_failing_ready_command_fails_the_step(ssh_server: SshServer) -> None:
 
 def test_the_key_never_outlives_the_run(ssh_server: SshServer, tmp_path: Path) -> None:
     ssh_server.start()
-    before = set(Path("/tmp").iterdir())
-    result = run_script("wait-for-ssh.sh", client_env(ssh_server, READY_COMMAND="true"))
+    # A temporary directory of this run's own, which nothing else running at the same time writes to.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = run_script("wait-for-ssh.sh", client_env(ssh_server, READY_COMMAND="true", TMPDIR=str(scratch)))
     assert result.returncode == 0
-    leftovers = [path for path in set(Path("/tmp").iterdir()) - before if (path / "key").exists()]
-    assert leftovers == []
+    assert list(scratch.iterdir()) == []
     assert ssh_server.private_key not in result.stderr + result.stdout
+
+
+def host_key_of(server: SshServer) -> str:
+    """`ssh-ed25519 <key>` of the server, as pulumi-command's host_key takes it."""
+    return " ".join((server.directory / "host_key.pub").read_text().split()[:2])
+
+
+def test_first_contact_prints_the_servers_host_key_and_nothing_else(ssh_server: SshServer) -> None:
+    ssh_server.start()
+    result = run_script("wait-for-ssh.sh", client_env(ssh_server, READY_COMMAND="echo ready-output"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{host_key_of(ssh_server)}\n"
+    assert "first contact: its host key is recorded from now on" in result.stderr
+    # What the server says goes to the log, never into the recorded key.
+    assert "ready-output" in result.stderr
+
+
+def test_a_later_run_accepts_the_recorded_key(ssh_server: SshServer) -> None:
+    ssh_server.start()
+    recorded = host_key_of(ssh_server)
+    result = run_script("wait-for-ssh.sh", client_env(ssh_server, READY_COMMAND="true", PULUMI_COMMAND_STDOUT=recorded))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{recorded}\n"
+    assert "with the host key recorded at first contact" in result.stderr
+
+
+def test_a_server_with_another_host_key_is_refused_at_once_and_sent_nothing(
+    ssh_server: SshServer, tmp_path: Path
+) -> None:
+    """An impostor at the server's address (or a server rebuilt behind the stack's back): no retries, no
+    READY_COMMAND, no key printed for later steps to pin."""
+    ssh_server.start()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "recorded")], check=True)
+    recorded = " ".join((tmp_path / "recorded.pub").read_text().split()[:2])
+    marker = tmp_path / "ran"
+    started = time.monotonic()
+    result = run_script(
+        "wait-for-ssh.sh",
+        client_env(ssh_server, READY_COMMAND=f"touch {marker}", PULUMI_COMMAND_STDOUT=recorded, DELAY="5"),
+    )
+    assert result.returncode == 1
+    assert time.monotonic() - started < 5
+    assert not marker.exists()
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"[wait-for-ssh] error: 127.0.0.1:{ssh_server.port} offers another host key than the one recorded at first "
+        f"contact ({recorded}): refusing to send it anything. If the server was rebuilt on purpose, replace this "
+        "step (pulumi up --replace <its URN>) to trust its new key"
+    )
+
+
+def test_a_recorded_value_that_is_not_a_host_key_is_refused(ssh_server: SshServer) -> None:
+    ssh_server.start()
+    result = run_script(
+        "wait-for-ssh.sh", client_env(ssh_server, PULUMI_COMMAND_STDOUT=f"{host_key_of(ssh_server)}\nssh-rsa AAAA")
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "[wait-for-ssh] error: the host key recorded for 127.0.0.1 is not an ed25519 public key; replace this step "
+        "to trust the server afresh"
+    )

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The official postgres image's entrypoint contract, as the stack uses it: initialise an empty PGDATA
-# with POSTGRES_USER as superuser (password POSTGRES_PASSWORD) and POSTGRES_DB, then run the server as
-# the postgres user, listening on every interface of the container.
+# The official postgres image's entrypoint contract, as the stack uses it: for the command `postgres`,
+# initialise an empty PGDATA with POSTGRES_USER as superuser (password POSTGRES_PASSWORD) and POSTGRES_DB,
+# then run the server as the postgres user, listening on every interface of the container; any other
+# command runs as it is, touching nothing (docker-library/postgres@6edb0a8c4d:17/bookworm/
+# docker-entrypoint.sh:326-377).
 set -euo pipefail
 
-: "${POSTGRES_PASSWORD:?the official image refuses to start without POSTGRES_PASSWORD}"
 POSTGRES_USER=${POSTGRES_USER:-postgres}
 POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
 PGDATA=${PGDATA:-/var/lib/postgresql/data}
@@ -13,6 +14,11 @@ export PGDATA
 as_postgres() {
   runuser -u postgres -- "$@"
 }
+
+if [[ "${1:-}" != postgres ]]; then
+  exec "$@"
+fi
+: "${POSTGRES_PASSWORD:?the official image refuses to start without POSTGRES_PASSWORD}"
 
 mkdir -p "$PGDATA" /run/postgresql
 chown postgres:postgres "$PGDATA" /run/postgresql
@@ -33,7 +39,4 @@ if [[ ! -s "$PGDATA/PG_VERSION" ]]; then
   fi
 fi
 
-if [[ "${1:-}" == postgres ]]; then
-  exec runuser -u postgres -- "$@" -c listen_addresses='*'
-fi
-exec "$@"
+exec runuser -u postgres -- "$@" -c listen_addresses='*'
