@@ -69,6 +69,7 @@ if config.backups.enabled:
     pulumi.export("backupPrefix", backups.prefix)
     pulumi.export("backupAccessKeyId", backups.access_key_id)
     pulumi.export("backupSecretAccessKey", backups.secret_access_key)
+    pulumi.export("backupSigningKey", backups.signing_key)
 
 pulumi.export("environment", config.environment)
 pulumi.export("serverId", host.server_id)

@@ -17,6 +17,7 @@ import pulumi
 FAKE_DEPLOY_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDeployKeyOnlyForTestsxxxxxxxxxxxxxxxxx deploy"
 FAKE_COOLIFY_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICoolifyRootKeyOnlyForTestsxxxxxxxxxxxxxxxxx"
 FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIServerHostKeyOnlyForTestsxxxxxxxxxxxxxxxxxx"
+FAKE_SIGNING_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBackupSigningKeyOnlyForTestsxxxxxxxxxxxxxxx"
 FAKE_PRIVATE_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\nfake key material for tests\n-----END OPENSSH PRIVATE KEY-----\n"
 )
@@ -67,13 +68,15 @@ def _password(name: str, inputs: Mapping[str, Any]) -> str:
 
 
 def printed_by(step: str) -> str:
-    """What a step's script prints, where the stack uses it: Coolify's key, and a server's host key as first met
-    (pulumi-command trims one trailing newline: pulumi/pulumi-command@v1.2.1:provider/pkg/provider/local/
-    commandOutputs.go:142)."""
+    """What a step's script prints, where the stack uses it: Coolify's key, a server's host key as first met, the
+    backup job's signing key (pulumi-command trims one trailing newline: pulumi/pulumi-command@v1.2.1:provider/pkg/
+    provider/local/commandOutputs.go:142, remote/commandOutputs.go:104)."""
     if step.endswith("-coolify-key"):
         return FAKE_COOLIFY_PUBLIC_KEY + "\n"
     if step.endswith("-wait-for-ssh"):
         return FAKE_HOST_KEY
+    if step.endswith("-install-job"):
+        return FAKE_SIGNING_KEY
     return ""
 
 

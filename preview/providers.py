@@ -169,6 +169,12 @@ MODELS: dict[str, ResourceModel] = {
         frozenset({"accountId", "name"}),
         f"{CLOUDFLARE}:internal/services/r2_bucket/schema.go:59-73 (location: kept from the first create)",
     ),
+    # Rules are put in place with the same API call as a create; an empty delete leaves the lock at Cloudflare
+    # (resource.go:56-97,189-191).
+    "cloudflare:index/r2BucketLock:R2BucketLock": ResourceModel(
+        frozenset({"accountId", "bucketName"}),
+        f"{CLOUDFLARE}:internal/services/r2_bucket_lock/schema.go:24-33 (jurisdiction, rules: updated)",
+    ),
     "cloudflare:index/accountToken:AccountToken": ResourceModel(
         frozenset({"accountId"}), f"{CLOUDFLARE}:internal/services/account_token/schema.go:61-65", stored=_stored_token
     ),

@@ -21,7 +21,15 @@ WITH_EVERY_SECRET = {
 }  # fmt: skip
 SECRET_KEYS = frozenset({"coolifyApiToken", "backupS3AccessKeyId", "backupS3SecretAccessKey"})
 Recorded = Callable[[str, str], RecordedStack]
-STATEFUL = {"host-server", "host-ipv4", "host-ipv6", "data-postgres-volume", "data-redis-data", "backups-bucket"}
+STATEFUL = {
+    "host-server",
+    "host-ipv4",
+    "host-ipv6",
+    "data-postgres-volume",
+    "data-redis-data",
+    "backups-bucket",
+    "backups-lock",
+}
 
 
 @pytest.mark.parametrize("stack", STACKS)

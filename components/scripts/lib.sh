@@ -69,9 +69,10 @@ apt_install() {
   ((${#missing[@]} == 0)) && return 0
   log "installing ${missing[*]}"
   # Never a question: the scripts arrive on stdin (`bash -s`), where a prompt would read the rest of them.
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq </dev/null
+  # Progress to the log: a step's stdout is its result (a key it prints), never apt's chatter.
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq </dev/null >&2
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef \
-    -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+    -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2
 }
 
 # The version of the running Coolify, from its container's image tag; empty when there is none.

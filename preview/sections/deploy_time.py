@@ -62,7 +62,7 @@ STEP_LATENCIES = {
     "direct-ports.sh": Latency(15, "compose recreates two containers"),
     "mount-volume.sh": Latency(10, "wait for the device, mount"),
     "postgres-roles.sh": Latency(5, "a few queries through docker exec"),
-    "install-backup.sh": Latency(40, "apt installs rclone and age"),
+    "install-backup.sh": Latency(90, "apt installs rclone and age, then the first backup runs"),
     "read-coolify-key.sh": Latency(5, "a short script over SSH"),
     "authorize-key.sh": Latency(5, "a short script over SSH"),
     "register-worker.sh": Latency(240, "Coolify installs Docker on the worker, then validates it"),

@@ -4,10 +4,12 @@ secret credentials, the job."""
 import functools
 import hashlib
 import json
+from typing import Any
 
+import pulumi
 import pytest
 
-from components.backups import BackupArgs, Backups
+from components.backups import BackupArgs, Backups, signing_key
 from preview.engine import RecordedStack
 from preview.mocks import ApplyMocks
 from preview.values import Secret
@@ -23,6 +25,19 @@ HETZNER_STORAGE = {
     "backupS3SecretAccessKey": "v3ry-l0ng-s3cret-access-key-from-the-hetzner-console",
 }  # fmt: skip
 HETZNER_SECRETS = frozenset({"backupS3AccessKeyId", "backupS3SecretAccessKey"})
+LOCK = "cloudflare:index/r2BucketLock:R2BucketLock"
+SIGNING_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBackupSigningKeyOnlyForTestsxxxxxxxxxxxxxxx hetzner-coolify-backup"
+
+
+class PrintingInstall(ApplyMocks):
+    """ApplyMocks whose backup install step prints what install-backup.sh prints: systemd's chatter on stdout
+    (`systemctl enable` may write there), then the signing key's public half."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        if args.name == "backups-install-job":
+            state["stdout"] = f"Created symlink /etc/systemd/system/timers.target.wants/x.timer.\n{SIGNING_KEY}"
+        return resource_id, state
 
 
 def build(config: StackConfig) -> None:
@@ -34,7 +49,7 @@ def build(config: StackConfig) -> None:
     )  # fmt: skip
     backups = Backups("backups", args)
     observe("host", main, "server_id")
-    observe("backups", backups, "endpoint", "bucket", "prefix", "access_key_id", "secret_access_key")
+    observe("backups", backups, "endpoint", "bucket", "prefix", "access_key_id", "secret_access_key", "signing_key")
 
 
 record = functools.partial(record_components, build)
@@ -95,7 +110,7 @@ def test_the_job_runs_on_the_configured_schedule_after_the_database(stack: str) 
         'BACKUP_KEEP_DAILY="7"' in create and 'BACKUP_KEEP_WEEKLY="4"' in create and 'BACKUP_KEEP_MONTHLY="3"' in create
     )
     assert 'POSTGRES_CONTAINER="app-postgres"' in create
-    # After the app's role exists: the job dumps as that role.
+    # After the app's role exists: the job dumps as that role, and the first backup runs at install.
     assert recording.named("data-postgres-roles").urn in job.dependencies
     assert recording.named("coolify-direct-ports").urn in job.dependencies
     assert job.inputs["triggers"][0] == recording.outputs["host.server_id"]
@@ -127,3 +142,72 @@ def test_without_postgres_the_job_still_backs_up_coolify() -> None:
     create = record("staging", {"postgres": {"enabled": False}}).named("backups-install-job").inputs["create"]
     assert 'POSTGRES_DB="' not in create
     assert 'BACKUP_S3_BUCKET="hetzner-coolify-staging-backups"' in create
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_an_r2_lock_keeps_this_stacks_sets_for_the_daily_window_protected_like_the_bucket(stack: str) -> None:
+    recording = recorded(stack)
+    lock = recording.named("backups-lock")
+    assert lock.type == LOCK
+    assert lock.inputs == {
+        "accountId": ACCOUNT,
+        "bucketName": f"hetzner-coolify-{stack}-backups",
+        "jurisdiction": "eu",
+        "rules": [
+            {
+                "id": "backup-sets",
+                "enabled": True,
+                "prefix": f"hetzner-coolify-{stack}/",
+                "condition": {"type": "Age", "maxAgeSeconds": 7 * 86_400},
+            }
+        ],
+    }
+    bucket = recording.named("backups-bucket")
+    assert (lock.protect, lock.retain_on_delete) == (bucket.protect, bucket.retain_on_delete)
+    assert recording.named("backups-bucket").urn in lock.dependencies
+    job = recording.named("backups-install-job")
+    # The first backup, made at install, is locked already; and the job's prune knows how long.
+    assert lock.urn in job.dependencies
+    assert 'BACKUP_LOCK_DAYS="7"' in job.inputs["create"]
+
+
+def test_the_lock_follows_the_daily_retention() -> None:
+    recording = record("staging", {"backups": {"retention": {"daily": 14}}})
+    (rule,) = recording.named("backups-lock").inputs["rules"]
+    assert rule["condition"] == {"type": "Age", "maxAgeSeconds": 14 * 86_400}
+    assert 'BACKUP_LOCK_DAYS="14"' in recording.named("backups-install-job").inputs["create"]
+
+
+def test_s3_storage_gets_no_lock_from_this_program_and_prunes_without_one() -> None:
+    recording = record("staging", HETZNER_STORAGE, secret_keys=HETZNER_SECRETS)
+    assert recording.of_type(LOCK) == []
+    assert 'BACKUP_LOCK_DAYS="0"' in recording.named("backups-install-job").inputs["create"]
+
+
+def test_the_signing_key_is_what_the_install_step_printed() -> None:
+    recording = record("staging", mocks=PrintingInstall())
+    assert recording.outputs["backups.signing_key"] == SIGNING_KEY
+    # Not a secret: the public half, for restores.
+    assert not isinstance(recording.outputs["backups.signing_key"], Secret)
+
+
+@pytest.mark.parametrize(
+    ("stdout", "found"),
+    [
+        (f"{SIGNING_KEY}\n", SIGNING_KEY),
+        (f"apt noise\n{SIGNING_KEY}", SIGNING_KEY),
+        ("", ""),
+        (f"warning: {SIGNING_KEY}", ""),
+        ("ssh-ed25519 not base64!", ""),
+        ("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC", ""),
+    ],
+    ids=["alone", "after-other-output", "nothing", "inside-a-line", "not-a-key", "another-type"],
+)
+def test_only_a_whole_ed25519_line_is_taken_for_the_signing_key(stdout: str, found: str) -> None:
+    assert signing_key(stdout) == found
+
+
+def test_the_step_checks_the_schedule_it_installs() -> None:
+    changes = {"backups": {"schedule": "Mon..Fri *-*-* 03:30:00 Europe/Berlin"}}
+    create = record("staging", changes).named("backups-install-job").inputs["create"]
+    assert "BACKUP_SCHEDULE='Mon..Fri *-*-* 03:30:00 Europe/Berlin'" in create

@@ -214,6 +214,22 @@ def age_keys(directory: Path) -> AgeKeys:
     return AgeKeys(identity, recipient.stdout.strip())
 
 
+@dataclass
+class SigningKey:
+    """An ed25519 key as install-backup.sh makes one: the private file (0600) and the public line it prints."""
+
+    private_file: Path
+    public: str
+
+
+def signing_key(directory: Path, name: str = "backup-signing-key") -> SigningKey:
+    private = directory / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hetzner-coolify-backup", "-f", str(private)],
+                   check=True, capture_output=True)  # fmt: skip
+    public = subprocess.run(["ssh-keygen", "-y", "-f", str(private)], check=True, capture_output=True, text=True)
+    return SigningKey(private, public.stdout.strip())
+
+
 class PingRecorder:
     """A monitoring endpoint (healthchecks.io style) on loopback that records the paths it was pinged at.
 

@@ -1,4 +1,8 @@
-"""install-backup.sh in a sandbox: the job, its settings, its credentials (root only) and its timer, once."""
+"""install-backup.sh in a sandbox: the job, its settings, its credentials and signing key (root only), its timer,
+and the proof that it works (a schedule that elapses, a first backup that succeeds), once."""
+
+import re
+import subprocess
 
 import pytest
 
@@ -8,6 +12,9 @@ from tests.components.scripts.conftest import Sandbox
 
 CREDENTIALS = {"BACKUP_S3_ACCESS_KEY_ID": "0123456789abcdef", "BACKUP_S3_SECRET_ACCESS_KEY": "f" * 64}
 STATE_CHANGING = ("apt-get", "systemctl daemon-reload", "systemctl enable", "systemctl restart", "systemctl start")
+FIRST_BACKUP = "systemctl start hetzner-coolify-backup.service"
+SIGNING_KEY = "etc/hetzner-coolify/credentials/backup-signing-key"
+PUBLIC_KEY = re.compile(r"ssh-ed25519 [A-Za-z0-9+/]+={0,2} hetzner-coolify-backup\n")
 
 
 def inputs(schedule: str = "*-*-* 02:00:00 UTC") -> dict[str, str]:
@@ -19,6 +26,12 @@ def inputs(schedule: str = "*-*-* 02:00:00 UTC") -> dict[str, str]:
     bucket = Bucket("https://example.eu.r2.cloudflarestorage.com", "bucket", "Cloudflare", "auto")
     values = job_settings(settings, "hetzner-coolify-staging", bucket, DatabaseDump("postgres", "app", "app"))
     return {**job_inputs(schedule, values), **CREDENTIALS}
+
+
+def calls_after(sandbox: Sandbox, given: dict[str, str]) -> list[str]:
+    result = sandbox.run("install-backup.sh", given)
+    assert result.returncode == 0, result.stderr
+    return sandbox.calls()
 
 
 def test_installs_the_job_and_enables_the_timer(sandbox: Sandbox) -> None:
@@ -43,16 +56,80 @@ def test_installs_the_job_and_enables_the_timer(sandbox: Sandbox) -> None:
     assert "systemctl daemon-reload" in calls
     assert "systemctl enable hetzner-coolify-backup.timer" in calls
     assert CREDENTIALS["BACKUP_S3_SECRET_ACCESS_KEY"] not in result.stdout + result.stderr
+    assert "systemd-analyze calendar *-*-* 02:00:00 UTC" in calls
+
+
+def test_the_signing_key_is_made_on_the_server_root_only_and_its_public_half_printed(sandbox: Sandbox) -> None:
+    result = sandbox.run("install-backup.sh", inputs())
+    assert result.returncode == 0, result.stderr
+    key = sandbox.root / SIGNING_KEY
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert oct(key.parent.stat().st_mode & 0o777) == "0o700"
+    assert not key.with_suffix(".pub").exists()
+    # The only line on stdout, the public half of that very key.
+    assert PUBLIC_KEY.fullmatch(result.stdout), result.stdout
+    derived = subprocess.run(["ssh-keygen", "-y", "-f", str(key)], capture_output=True, text=True, check=True)
+    assert result.stdout == derived.stdout
+    assert "PRIVATE KEY" not in result.stdout + result.stderr
+    service = (sandbox.root / "etc/systemd/system/hetzner-coolify-backup.service").read_text()
+    assert "LoadCredential=backup-signing-key:/etc/hetzner-coolify/credentials/backup-signing-key\n" in service
+    # Kept across runs: a new key would orphan every set signed so far.
+    again = sandbox.run("install-backup.sh", {**inputs(), "BACKUP_S3_SECRET_ACCESS_KEY": "e" * 64})
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == result.stdout
+
+
+def test_the_first_install_runs_one_backup_and_fails_the_step_when_it_fails(sandbox: Sandbox) -> None:
+    failing = {"SYSTEMCTL_FAIL_START": "hetzner-coolify-backup.service", "FAKE_JOURNAL": "[backup] error: no bucket"}
+    result = sandbox.run("install-backup.sh", {**inputs(), **failing})
+    assert result.returncode == 1
+    assert FIRST_BACKUP in sandbox.calls()
+    assert "error: the first backup failed" in result.stderr
+    assert "[backup] error: no bucket" in result.stderr
+    # Not proven: the next run tries again, although no file changes, and passes once the backup does.
+    retried = sandbox.run("install-backup.sh", inputs())
+    assert retried.returncode == 0, retried.stderr
+    assert FIRST_BACKUP in sandbox.calls()
+    assert "the first backup succeeded" in retried.stderr
+    assert FIRST_BACKUP not in calls_after(sandbox, inputs())
+
+
+def test_a_changed_job_proves_itself_again_a_new_schedule_does_not(sandbox: Sandbox) -> None:
+    assert sandbox.run("install-backup.sh", inputs()).returncode == 0
+    assert FIRST_BACKUP not in calls_after(sandbox, inputs("*-*-* 04:30:00 UTC"))
+    rotated = {**inputs("*-*-* 04:30:00 UTC"), "BACKUP_S3_SECRET_ACCESS_KEY": "e" * 64}
+    assert FIRST_BACKUP in calls_after(sandbox, rotated)
+
+
+@pytest.mark.parametrize(
+    ("next_elapse", "message"),
+    [
+        ("never", "error: backups.schedule '2020-01-01 02:00:00' never elapses again"),
+        ("invalid", "error: backups.schedule '2020-01-01 02:00:00' is not a systemd calendar expression"),
+    ],
+)
+def test_a_schedule_without_a_next_run_stops_the_install_before_anything_changes(
+    sandbox: Sandbox, next_elapse: str, message: str
+) -> None:
+    before = sandbox.tree()
+    result = sandbox.run("install-backup.sh", {**inputs("2020-01-01 02:00:00"), "SYSTEMD_ANALYZE_NEXT": next_elapse})
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert sandbox.tree() == before
+    assert sandbox.calls() == ["systemd-analyze calendar 2020-01-01 02:00:00"]
 
 
 def test_a_second_run_changes_nothing(sandbox: Sandbox) -> None:
-    assert sandbox.run("install-backup.sh", inputs()).returncode == 0
+    first = sandbox.run("install-backup.sh", inputs())
+    assert first.returncode == 0
+    assert FIRST_BACKUP in sandbox.calls()
     tree = sandbox.tree()
     second = sandbox.run("install-backup.sh", inputs())
     assert second.returncode == 0
     assert sandbox.tree() == tree
     assert [call for call in sandbox.calls() if call.startswith(STATE_CHANGING)] == []
     assert "backup job installed (0 files changed)" in second.stderr
+    assert second.stdout == first.stdout
 
 
 def test_a_new_schedule_reloads_and_restarts_the_timer(sandbox: Sandbox) -> None:
