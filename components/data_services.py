@@ -30,7 +30,6 @@ from components.service_containers import (
     POSTGRES_HEALTHCHECK,
     POSTGRES_HOST,
     POSTGRES_PORT,
-    POSTGRES_SUPERUSER,
     REDIS_HEALTHCHECK,
     REDIS_HOST,
     REDIS_PORT,
@@ -43,7 +42,7 @@ from components.service_containers import (
     redis_server_arguments,
     redis_url,
 )
-from stack_config.data_services import DockerSettings, PostgresSettings, RedisSettings
+from stack_config.data_services import POSTGRES_SUPERUSER, DockerSettings, PostgresSettings, RedisSettings
 from stack_config.protection import ProtectionSettings
 
 

@@ -20,9 +20,6 @@ DOCKER_ADDRESS_POOL_SIZE = 24
 # a name they share would reach either at random.
 POSTGRES_HOST = "app-postgres"
 POSTGRES_PORT = 5432
-# The bootstrap superuser the image creates (POSTGRES_USER): internal, reached only over the container's local
-# socket. Apps log in as the configured user, which owns the database and nothing more (postgres-roles.sh).
-POSTGRES_SUPERUSER = "postgres"
 REDIS_HOST = "app-redis"
 REDIS_PORT = 6379
 # A subdirectory, so that initdb never meets a file system's lost+found.

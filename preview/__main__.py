@@ -49,6 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     except StackFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    # A stack file this repository's program would refuse is refused before anything slow starts (the pack, the
+    # provider SDKs), with the same lines the program's own check prints. Other programs (the policy tests' own)
+    # read their configuration their own way.
+    if (options.project_dir / "__main__.py").resolve() == PROJECT_DIR / "__main__.py":
+        from stack_config.loader import ConfigError, load_stack_config  # noqa: PLC0415
+
+        try:
+            load_stack_config(stack.project, stack.stack, stack.config, stack.secret_keys)
+        except ConfigError as error:
+            for line in error.problems:
+                print(f"error: {line}", file=sys.stderr)
+            return 1
     config_file = options.policy_pack_config or options.policy_pack / "config" / f"{options.stack}.json"
     if options.policy_pack_config and not config_file.is_file():
         print(f"error: no policy configuration {config_file}", file=sys.stderr)

@@ -25,6 +25,12 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+# A policy configuration names a few dozen policies and properties; 1 MiB is far more than any needs.
+MAX_FILE_BYTES = 1024 * 1024
+# How much of a value a message quotes.
+SHOWN_CHARS = 80
+
+
 class PolicyConfigError(Exception):
     """The policy configuration file names an unknown policy or property, or a value of the wrong type."""
 
@@ -62,7 +68,7 @@ def resolve(defaults: Mapping[str, PolicyDefaults], path: Path | None) -> dict[s
             levels[name] = _level(where, name, entry)
             continue
         if not isinstance(entry, dict):
-            raise PolicyConfigError(f"{where}: {name}: expected a level or an object, got {entry!r}")
+            raise PolicyConfigError(f"{where}: {name}: expected a level or an object, got {_shown(entry)}")
         for key, value in entry.items():
             if key == "enforcementLevel":
                 levels[name] = _level(where, name, value)
@@ -73,9 +79,15 @@ def resolve(defaults: Mapping[str, PolicyDefaults], path: Path | None) -> dict[s
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        loaded = json.loads(path.read_text())
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise PolicyConfigError(f"{path.name}: is larger than {MAX_FILE_BYTES:,} bytes")
+        loaded = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise PolicyConfigError(f"{path.name}: {error}") from None
+    except (UnicodeDecodeError, RecursionError, ValueError):
+        raise PolicyConfigError(
+            f"{path.name}: is not JSON text this pack can read (UTF-8, nested a few levels)"
+        ) from None
     if not isinstance(loaded, dict):
         raise PolicyConfigError(f"{path.name}: expected an object of policy names")
     return loaded
@@ -83,7 +95,9 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _level(where: str, name: str, value: Any) -> str:
     if value not in LEVELS:
-        raise PolicyConfigError(f"{where}: {name}: {value!r} is not an enforcement level; allowed: {', '.join(LEVELS)}")
+        raise PolicyConfigError(
+            f"{where}: {name}: {_shown(value)} is not an enforcement level; allowed: {', '.join(LEVELS)}"
+        )
     return str(value)
 
 
@@ -94,5 +108,11 @@ def _property(where: str, name: str, key: str, value: Any, schema: Mapping[str, 
     expected = schema[key].get("type")
     kinds = _JSON_TYPES.get(str(expected), (object,))
     if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-        raise PolicyConfigError(f"{where}: {name}.{key}: {value!r} is not of type {expected}")
+        raise PolicyConfigError(f"{where}: {name}.{key}: {_shown(value)} is not of type {expected}")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: its repr (one line), cut to SHOWN_CHARS."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text)} characters)"

@@ -72,12 +72,12 @@ def _stored_primary_ip(inputs: dict[str, Any]) -> dict[str, Any]:
     return inputs if "assigneeId" in inputs else {**inputs, "assigneeType": "unassigned"}
 
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
 def go_duration(text: str) -> str:
     """A duration as Go's time.Duration.String() writes it (what the Docker provider reads back)."""
-    match = _DURATION.match(text)
+    match = _DURATION.fullmatch(text)
     if not match or not text:
         return text
     hours, minutes, seconds = (int(part or 0) for part in match.groups())

@@ -14,6 +14,7 @@ from stack_config.types import (
     CloudflareAccountId,
     HttpsUrl,
     R2Location,
+    S3Region,
 )
 
 STORAGE_KINDS = ("r2", "s3")
@@ -42,7 +43,7 @@ class S3StorageSettings(ConfigModel):
     kind: Literal["s3"] = Field(description="s3: an existing bucket on any S3-compatible endpoint.")
     endpoint: HttpsUrl = Field(description="S3 endpoint, e.g. https://fsn1.your-objectstorage.com.")
     bucket: BucketName = Field(description="Bucket name (r2 storage names its bucket after the stack).")
-    region: str = Field(default="auto", description="S3 region.")
+    region: S3Region = Field(default="auto", description="S3 region.")
 
 
 def _storage_kind(value: Any) -> str | None:

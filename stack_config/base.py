@@ -1,16 +1,41 @@
 """What every section of the configuration shares: camelCase keys, nothing unknown, frozen values."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 
 class ConfigModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+    # hide_input_in_errors: a ValidationError printed as it is never shows a value (the loader formats its own
+    # lines, and shows a value only where it is safe to).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, hide_input_in_errors=True
+    )
+
+
+class _Hidden:
+    """Stands in for a value of a secret key in a message."""
+
+    def __format__(self, spec: str) -> str:
+        return "a secret value"
+
+    def __repr__(self) -> str:
+        return "a secret value"
 
 
 class KeyedValueError(ValueError):
-    """A problem a section's own rules find, reported under one key of that section."""
+    """A problem a section's own rules find, reported under one key of that section.
 
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
+    `message` is a str.format template whose fields are the configuration values it quotes, passed as keyword
+    arguments: when the key was set with `--secret`, `hidden()` says the same with every value masked.
+    """
+
+    def __init__(self, key: str, message: str, **values: Any) -> None:
+        super().__init__(message.format(**values))
         self.key = key
+        self.template = message
+        self.values = values
+
+    def hidden(self) -> str:
+        return self.template.format(**dict.fromkeys(self.values, _Hidden()))

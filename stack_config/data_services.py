@@ -1,21 +1,28 @@
 """The `postgres`, `redis` and `docker` sections: the data services on the main server (components/data_services.py)."""
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from stack_config.base import ConfigModel
-from stack_config.types import PostgresImage, RedisImage, SqlIdentifier
+from stack_config.base import ConfigModel, KeyedValueError
+from stack_config.types import IdentityFile, PostgresImage, RedisImage, SqlIdentifier
+
+# The image's bootstrap superuser, internal to the container (components/scripts/postgres-roles.sh): apps never log
+# in as it.
+POSTGRES_SUPERUSER = "postgres"
 
 
 class PostgresSettings(ConfigModel):
     enabled: bool = Field(default=True, description="Run PostgreSQL on the server, on Coolify's network.")
     image: PostgresImage = Field(
         default="postgres:17.6-bookworm",
-        description="Pinned image: postgres, or timescale/timescaledb (TimescaleDB), postgis, pgvector.",
+        description="Pinned image from Docker Hub: postgres, or timescale/timescaledb(-ha) (TimescaleDB), "
+        "postgis/postgis, pgvector/pgvector; a release tag, optionally @sha256:<digest>.",
     )
     database: SqlIdentifier = Field(default="app", description="Database to create.")
-    user: SqlIdentifier = Field(default="app", description="Its owner; password generated.")
+    user: SqlIdentifier = Field(
+        default="app", description="Its owner, the role apps log in as (no superuser); password generated."
+    )
     memory_mb: int = Field(default=1024, ge=256, le=262144, description="Memory limit of the container, MiB.")
     storage: Literal["docker-volume", "hetzner-volume"] = Field(
         default="docker-volume",
@@ -30,15 +37,26 @@ class PostgresSettings(ConfigModel):
         description="Publish on 127.0.0.1 of the server for SSH tunnels; off by default.",
     )
 
+    @model_validator(mode="after")
+    def _user_is_not_the_superuser(self) -> Self:
+        if self.user == POSTGRES_SUPERUSER:
+            raise KeyedValueError(
+                "user", "'{user}' is the internal superuser; apps get a role of their own: allowed: any other plain "
+                "SQL name, e.g. app", user=self.user,
+            )  # fmt: skip
+        return self
+
 
 class RedisSettings(ConfigModel):
     enabled: bool = Field(default=True, description="Run Redis on the server, on Coolify's network.")
-    image: RedisImage = Field(default="redis:7.4.6-bookworm", description="Pinned image: redis or valkey/valkey.")
+    image: RedisImage = Field(
+        default="redis:7.4.6-bookworm", description="Pinned image from Docker Hub: redis or valkey/valkey."
+    )
     memory_mb: int = Field(default=256, ge=64, le=65536, description="Memory limit of the container, MiB.")
 
 
 class DockerSettings(ConfigModel):
-    ssh_identity_file: str | None = Field(
+    ssh_identity_file: IdentityFile | None = Field(
         default=None,
         description="Private key file the system ssh uses to reach the server's Docker; default: the SSH agent.",
     )

@@ -5,10 +5,13 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from stack_config.base import ConfigModel, KeyedValueError
-from stack_config.types import DnsLabel, DnsNamespace
+from stack_config.types import CloudflareZoneId, DnsLabel, DnsNamespace
 
 APEX = "@"
 WILDCARD = "*"
+# Each label becomes an A and an AAAA record; 50 is far more than a Coolify host serves and keeps a typo from
+# creating thousands of records.
+MAX_SUBDOMAINS = 50
 
 
 class DnsRecordSettings(ConfigModel):
@@ -22,16 +25,16 @@ class DnsRecordSettings(ConfigModel):
     @model_validator(mode="after")
     def _ttl(self) -> Self:
         if self.ttl != 1 and not 60 <= self.ttl <= 86400:
-            raise KeyedValueError("ttl", f"{self.ttl} is out of range; allowed: 1 (automatic) or 60-86400")
+            raise KeyedValueError("ttl", "{ttl} is out of range; allowed: 1 (automatic) or 60-86400", ttl=self.ttl)
         if self.proxied and self.ttl != 1:
             raise KeyedValueError(
-                "ttl", f"{self.ttl} is not allowed on a proxied record; Cloudflare requires 1 (automatic)"
+                "ttl", "{ttl} is not allowed on a proxied record; Cloudflare requires 1 (automatic)", ttl=self.ttl
             )
         return self
 
 
 class DnsSettings(ConfigModel):
-    zone_id: str | None = Field(
+    zone_id: CloudflareZoneId | None = Field(
         default=None, description="Cloudflare zone id; by default the zone is looked up by the domain's name."
     )
     namespace: DnsNamespace = Field(
@@ -41,7 +44,9 @@ class DnsSettings(ConfigModel):
     apex: bool = Field(default=True, description="A/AAAA records for the name space itself.")
     www: bool = Field(default=True, description="A/AAAA records for www.")
     dashboard: DnsLabel = Field(default="coolify", description="Label of the Coolify dashboard's name.")
-    subdomains: list[DnsLabel] = Field(default=["api"], description="Further labels for apps, e.g. api.")
+    subdomains: list[DnsLabel] = Field(
+        default=["api"], max_length=MAX_SUBDOMAINS, description="Further labels for apps, e.g. api."
+    )
     wildcard: bool = Field(default=True, description="A/AAAA records for * so Coolify can give every app a name.")
     caa: bool = Field(default=True, description="CAA records that allow only Let's Encrypt to issue certificates.")
     defaults: DnsRecordSettings = Field(default=DnsRecordSettings(), description="TTL and proxied for every record.")
@@ -73,10 +78,19 @@ class DnsSettings(ConfigModel):
         labels = self.labels()
         duplicates = sorted({label for label in labels if labels.count(label) > 1})
         if duplicates:
-            raise KeyedValueError("subdomains", f"{duplicates} appear more than once (www and the dashboard count too)")
+            raise KeyedValueError(
+                "subdomains",
+                "{duplicates} appear more than once (www and the dashboard count too)",
+                duplicates=duplicates,
+            )
         unknown = sorted(set(self.overrides) - set(labels))
         if unknown:
-            raise KeyedValueError("overrides", f"{unknown} are not records of this stack; allowed: {', '.join(labels)}")
+            raise KeyedValueError(
+                "overrides",
+                "{unknown} are not records of this stack; allowed: {allowed}",
+                unknown=unknown,
+                allowed=", ".join(labels),
+            )
         namespace_depth = len(self.namespace.split(".")) if self.namespace else 0
         too_deep = [
             label for label in labels if self.settings_for(label).proxied and namespace_depth + (label != APEX) > 1
@@ -84,8 +98,10 @@ class DnsSettings(ConfigModel):
         if too_deep:
             raise KeyedValueError(
                 "defaults" if self.defaults.proxied else "overrides",
-                f"{too_deep} cannot be proxied: Cloudflare's universal certificate covers only names one label "
-                f"below the zone, and the name space {self.namespace!r} puts them deeper; keep them DNS-only",
+                "{too_deep} cannot be proxied: Cloudflare's universal certificate covers only names one label below "
+                "the zone, and the name space {namespace!r} puts them deeper; keep them DNS-only",
+                too_deep=too_deep,
+                namespace=self.namespace,
             )
         return self
 

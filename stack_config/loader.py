@@ -1,6 +1,5 @@
 """Turns a stack's raw Pulumi configuration into a validated StackConfig, or one line per problem."""
 
-import json
 from collections.abc import Mapping, Sequence
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -12,14 +11,27 @@ from pydantic.fields import FieldInfo
 
 from stack_config.base import KeyedValueError
 from stack_config.model import ENVIRONMENTS, StackConfig
+from stack_config.screening import key_path, refused_character, screen
+from stack_config.sensitive import looks_like_secret
+
+# How much of a value a message shows; longer values are cut, with their length said.
+SHOWN_CHARS = 80
 
 
 class ConfigError(Exception):
     """The stack's configuration is unusable; each problem is one line that names its key."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
+        lines = [_one_line(problem) for problem in problems]
+        super().__init__("\n".join(lines))
+        self.problems = lines
+
+
+def _one_line(text: str) -> str:
+    """A problem as one line of printable text, whatever a value or key it quotes holds."""
+    if refused_character(text) is None:
+        return text
+    return "".join(char if refused_character(char) is None else ascii(char)[1:-1] for char in text)
 
 
 def load_stack_config(
@@ -27,21 +39,16 @@ def load_stack_config(
 ) -> StackConfig:
     """Validate the `<namespace>:<key>` entries of `raw` (Pulumi's string-encoded values) for `stack`."""
     prefix = f"{namespace}:"
-    data: dict[str, Any] = {}
+    screened = screen(namespace, raw, secret_keys)
+    if screened.problems:
+        raise ConfigError(screened.problems)
+    data = dict(screened.values)
     problems: list[str] = []
-    for full_key, text in raw.items():
-        if not full_key.startswith(prefix):
-            continue
-        key = full_key.removeprefix(prefix)
-        try:
-            data[key] = _decode(text)
-        except json.JSONDecodeError as error:
-            problems.append(f"{full_key}: is not valid JSON ({error.msg} at column {error.colno})")
     data.setdefault("environment", stack)
     if data["environment"] not in ENVIRONMENTS:
-        origin = "set" if f"{prefix}environment" in raw else f"taken from the stack name {stack!r}"
+        origin = "set" if f"{prefix}environment" in raw else f"taken from the stack name {_shown(stack)}"
         problems.append(
-            f"{prefix}environment: {data['environment']!r} ({origin}) is not an environment; "
+            f"{prefix}environment: {_shown(data['environment'])} ({origin}) is not an environment; "
             f"allowed: {', '.join(ENVIRONMENTS)}"
         )
     elif stack in ENVIRONMENTS and data["environment"] != stack:
@@ -79,9 +86,43 @@ def load_from_pulumi() -> StackConfig:
     return config
 
 
-def _decode(text: str) -> Any:
-    """Pulumi passes structured values as JSON text and scalars as plain text."""
-    return json.loads(text) if text.lstrip().startswith(("{", "[")) else text
+def _shown(value: Any) -> str:
+    """A value as a message may show it: short, escaped, never one that looks like a secret."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        digits = len(str(abs(value))) if abs(value) < 10**100 else 101
+        return str(value) if digits <= 20 else f"a number of {'over 100' if digits > 100 else digits} digits"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        if looks_like_secret(value):
+            return f"a value that looks like a secret ({len(value)} characters, not shown)"
+        if len(value) > SHOWN_CHARS:
+            return f"{ascii(value[:SHOWN_CHARS])[:-1]}…' ({len(value)} characters)"
+        return ascii(value) if not value.isascii() else repr(value)
+    if isinstance(value, (list, dict)):
+        texts = list(_texts(value))
+        kind = "a list" if isinstance(value, list) else "a mapping"
+        if any(looks_like_secret(text) for text in texts):
+            return f"{kind} holding a value that looks like a secret"
+        shown = repr(value) if all(text.isascii() for text in texts) else ascii(value)
+        return shown if len(shown) <= SHOWN_CHARS else f"{kind} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
+def _texts(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _texts(item)
 
 
 def _describe(prefix: str, detail: Any, hidden_keys: set[str]) -> str:
@@ -89,21 +130,21 @@ def _describe(prefix: str, detail: Any, hidden_keys: set[str]) -> str:
     error = (detail.get("ctx") or {}).get("error")
     given = detail["input"]
     if isinstance(error, KeyedValueError):
-        raw.append(error.key)
+        raw.extend(error.key.split("."))
     if detail["type"] == "unknown_kind" and isinstance(given, dict):
         raw.append("kind")
         given = given.get("kind")
     location = _walk(raw)[2]
-    key = prefix + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
-    secret = (location and location[0] in hidden_keys) or _is_secret_field(raw)
-    shown = "a secret value" if secret else repr(given)
+    key = key_path(prefix.removesuffix(":"), tuple(location)) if location else prefix.removesuffix(":")
+    secret = bool(location and location[0] in hidden_keys) or _is_secret_field(raw)
+    shown = "a secret value" if secret else _shown(given)
     kind = detail["type"]
     if kind == "missing":
         return f"{key}: is required ({_description(raw).rstrip('.')})"
     if kind == "extra_forbidden":
         return f"{key}: is not a known key; allowed: {', '.join(_allowed_keys(raw[:-1]))}"
     if isinstance(error, KeyedValueError):
-        return f"{key}: {error}"
+        return f"{key}: {error.hidden() if secret else error}"
     if isinstance(error, ValueError) or kind == "unknown_kind":
         return f"{key}: {shown} {error or detail['msg']}"
     return f"{key}: {shown} is invalid; {detail['msg'][0].lower()}{detail['msg'][1:]}"

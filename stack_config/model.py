@@ -7,6 +7,8 @@ ENVIRONMENT_DEFAULTS holds the defaults that depend on the environment.
 """
 
 import ipaddress
+import math
+from collections.abc import Sequence
 from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationInfo, model_validator
@@ -19,7 +21,7 @@ from stack_config.data_services import DockerSettings, PostgresSettings, RedisSe
 from stack_config.dns import DnsSettings, record_name
 from stack_config.protection import ProtectionSettings
 from stack_config.server import AdminSshKey, ServerSettings
-from stack_config.types import Cidr, Domain
+from stack_config.types import MAX_ADMIN_CIDRS, MAX_DOMAIN, Cidr, Domain
 from stack_config.workers import WorkerSettings
 
 Environment = Literal["staging", "production"]
@@ -28,6 +30,19 @@ ENVIRONMENTS: tuple[Environment, ...] = ("staging", "production")
 # Domains reserved for examples and tests (RFC 2606, RFC 6761): nothing real is ever there.
 RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
 RESERVED_TOP_LEVEL_DOMAINS = ("example", "test", "invalid", "localhost")
+
+# How much of the internet production lets reach SSH, in total over all admin sources of one address family
+# (their union, so that many small ranges cannot add up to the internet). Admin networks are offices, VPN exits
+# and CI runners: a handful of addresses, or a few prefixes of the smallest size the internet routes, a /24 of
+# IPv4 and a /48 of IPv6 (RFC 7454, 6.1.3: https://www.rfc-editor.org/rfc/rfc7454#section-6.1.3; a /48 is
+# also one site's assignment, RIPE-690). The bound allows 256 of those in each family: a /16 of IPv4 (65,536
+# addresses) and a /40 of IPv6. A provider-sized range (a /8, 2000::/3) is far beyond it.
+ADMIN_SOURCE_PREFIX = {4: 16, 6: 40}
+# The admin keys travel together on the hardening step's command line (twice: as logins and as root's keys),
+# which Linux caps at 128 KiB per argument (MAX_ARG_STRLEN, see stack_config/screening.py); 32 KiB of keys leave
+# room for the rest of that command line. 32 keys are a large team's admins.
+MAX_ADMIN_KEYS = 32
+MAX_ADMIN_KEY_BYTES = 32 * 1024
 
 ENVIRONMENT_DEFAULTS: dict[Environment, dict[str, dict[str, Any]]] = {
     "staging": {
@@ -50,9 +65,13 @@ class StackConfig(ConfigModel):
     )
     dns: DnsSettings = Field(description="Which records to create, and how.")
     server: ServerSettings = Field(description="The Hetzner server that runs Coolify.")
-    admin_ssh_keys: list[AdminSshKey] = Field(min_length=1, description="Public keys that may log in as root.")
+    admin_ssh_keys: list[AdminSshKey] = Field(
+        min_length=1, max_length=MAX_ADMIN_KEYS, description="Public keys that may log in as root."
+    )
     admin_cidrs: list[Cidr] = Field(
-        min_length=1, description="Networks allowed to reach SSH and, while open, Coolify's direct ports."
+        min_length=1,
+        max_length=MAX_ADMIN_CIDRS,
+        description="Networks allowed to reach SSH and, while open, Coolify's direct ports.",
     )
     coolify: CoolifySettings = Field(description="The Coolify installation.")
     postgres: PostgresSettings = Field(default=PostgresSettings(), description="PostgreSQL for the apps.")
@@ -139,7 +158,25 @@ class StackConfig(ConfigModel):
         if label not in candidates:
             raise KeyedValueError(
                 "workers.loadBalancer.healthCheckLabel",
-                f"{label!r} is not an app record of this stack; allowed: {', '.join(candidates)}",
+                "{label!r} is not an app record of this stack; allowed: {allowed}",
+                label=label,
+                allowed=", ".join(candidates),
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _names_fit_dns(self) -> Self:
+        if self.domain is None:
+            return self
+        longest = max((self.hostname(label) for label in self.dns.labels()), key=len)
+        if len(longest) > MAX_DOMAIN:
+            raise KeyedValueError(
+                "dns",
+                "the name {name!r} is {length} characters long; DNS allows at most {limit} (RFC 1035, 2.3.4): "
+                "shorten the namespace or the labels",
+                name=longest[:40] + "…",
+                length=len(longest),
+                limit=MAX_DOMAIN,
             )
         return self
 
@@ -149,23 +186,63 @@ class StackConfig(ConfigModel):
         if self.workers.count and self.server.location not in offered:
             raise KeyedValueError(
                 "workers",
-                f"type {self.workers.type!r} is not offered in {self.server.location!r}, where the workers run; "
-                f"it is offered in {', '.join(offered)}",
+                "type {type!r} is not offered in {location!r}, where the workers run; it is offered in {offered}",
+                type=self.workers.type,
+                location=self.server.location,
+                offered=", ".join(offered),
             )
         return self
 
     @model_validator(mode="after")
     def _production_rules(self) -> Self:
         if self.environment == "production":
-            world = [cidr for cidr in self.admin_cidrs if ipaddress.ip_network(cidr).prefixlen == 0]
-            if world:
-                raise KeyedValueError(
-                    "adminCidrs", f"{world} opens SSH to the whole internet, which production refuses"
-                )
+            for version, covered in _admin_coverage(self.admin_cidrs).items():
+                if covered > 2 ** (_BITS[version] - ADMIN_SOURCE_PREFIX[version]):
+                    raise KeyedValueError(
+                        "adminCidrs",
+                        "the IPv{version} sources together cover {covered} addresses; production lets at most a "
+                        "/{ipv4} of IPv4 (65,536 addresses) and a /{ipv6} of IPv6 (2^88) in total reach SSH: list "
+                        "the admin networks themselves (offices, VPN exits, CI runners)",
+                        version=version,
+                        covered=_count(covered),
+                        ipv4=ADMIN_SOURCE_PREFIX[4],
+                        ipv6=ADMIN_SOURCE_PREFIX[6],
+                    )
         names = [key.name for key in self.admin_ssh_keys]
         if len(set(names)) != len(names):
-            raise KeyedValueError("adminSshKeys", f"names {names} must be unique")
+            raise KeyedValueError("adminSshKeys", "names {names} must be unique", names=names)
+        total = sum(len(key.public_key.encode()) for key in self.admin_ssh_keys)
+        if total > MAX_ADMIN_KEY_BYTES:
+            raise KeyedValueError(
+                "adminSshKeys",
+                "the keys add up to {total:,} bytes; allowed: at most {limit:,} in all (they reach the server on "
+                "one command line, which Linux caps at 128 KiB)",
+                total=total,
+                limit=MAX_ADMIN_KEY_BYTES,
+            )
         return self
+
+
+_BITS = {4: 32, 6: 128}
+
+
+def _count(addresses: int) -> str:
+    """65,537; 2^125; over 2^31."""
+    if addresses < 2**40:
+        return f"{addresses:,}"
+    exponent = math.floor(math.log2(addresses))
+    return f"2^{exponent}" if addresses == 2**exponent else f"over 2^{exponent}"
+
+
+def _admin_coverage(cidrs: Sequence[str]) -> dict[int, int]:
+    """Per address family, how many addresses the sources cover together (overlaps counted once)."""
+    networks = [ipaddress.ip_network(cidr) for cidr in cidrs]
+    covered: dict[int, int] = {}
+    for version in (4, 6):
+        family = [network for network in networks if network.version == version]
+        merged = ipaddress.collapse_addresses(family)  # type: ignore[type-var]
+        covered[version] = sum(int(network.num_addresses) for network in merged)
+    return covered
 
 
 def _is_reserved(domain: str) -> bool:

@@ -41,12 +41,18 @@ class ServerSettings(ConfigModel):
         if server_type.vcpus < catalog.COOLIFY_MIN_VCPUS or server_type.memory_gb < catalog.COOLIFY_MIN_MEMORY_GB:
             raise KeyedValueError(
                 "type",
-                f"{self.type!r} has {server_type.vcpus} vCPU and {server_type.memory_gb} GB; Coolify needs at least "
+                "{type!r} has {vcpus} vCPU and {memory} GB; Coolify needs at least "
                 f"{catalog.COOLIFY_MIN_VCPUS} vCPU and {catalog.COOLIFY_MIN_MEMORY_GB} GB",
+                type=self.type,
+                vcpus=server_type.vcpus,
+                memory=server_type.memory_gb,
             )
         if self.location not in server_type.locations:
             raise KeyedValueError(
                 "location",
-                f"{self.location!r} does not offer {self.type!r}; it is offered in {', '.join(server_type.locations)}",
+                "{location!r} does not offer {type!r}; it is offered in {offered}",
+                location=self.location,
+                type=self.type,
+                offered=", ".join(server_type.locations),
             )
         return self

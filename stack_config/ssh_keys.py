@@ -2,11 +2,22 @@
 
 import base64
 import binascii
+import re
 import struct
+
+from stack_config.sensitive import private_material
 
 # RSA below 3072 bits is below what NIST SP 800-57 accepts past 2030; refuse it now.
 MIN_RSA_BITS = 3072
 ED25519_KEY_BYTES = 32
+
+# OpenSSH's largest keys, RSA of 16384 bits (its bignum limit, SSHBUF_MAX_BIGNUM = 16384 / 8 bytes:
+# openssh/openssh-portable@001aa55484852370488786bd40e9fdad4b465811:sshbuf.h:33), are 2,764 base64 characters;
+# 4096 leaves room for a comment of up to 1024. Every admin key is an authorized_keys line on the server and
+# travels on the command line of the hardening step (stack_config/model.py bounds them together).
+MAX_KEY_LINE = 4096
+MAX_COMMENT = 1024
+_KEY_TYPE_SHAPE = re.compile(r"[a-z0-9@.-]{1,64}", re.ASCII)
 
 ALLOWED_KEY_TYPES = (
     "ssh-ed25519",
@@ -36,14 +47,25 @@ def _fields(blob: bytes) -> list[bytes]:
 
 def validate_public_key(line: str) -> str:
     """Return the key as `<type> <base64>[ <comment>]`, or raise ValueError saying what is wrong."""
-    if "PRIVATE KEY" in line:
-        raise ValueError("is a private key; paste the public half (the .pub file)")
+    found = private_material(line)
+    if found:
+        raise ValueError(f"holds {found}: paste the public half (the .pub file) and keep the private key off this file")
+    if len(line) > MAX_KEY_LINE:
+        raise ValueError(
+            f"is {len(line)} characters long; allowed: at most {MAX_KEY_LINE} (an RSA-16384 key and a comment)"
+        )
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in line):
+        raise ValueError("contains a control character; an authorized_keys line is one line of printable text")
     parts = line.strip().split(maxsplit=2)
     if len(parts) < 2:
         raise ValueError("is not an OpenSSH public key line ('<type> <base64> [comment]')")
     key_type, encoded = parts[0], parts[1]
     if key_type not in ALLOWED_KEY_TYPES:
-        raise ValueError(f"has key type {key_type!r}; allowed: {', '.join(ALLOWED_KEY_TYPES)}")
+        # The type is quoted only when it looks like one: the value may be something else entirely.
+        named = f"key type {key_type!r}" if _KEY_TYPE_SHAPE.fullmatch(key_type) else "no known key type"
+        raise ValueError(f"has {named}; allowed: {', '.join(ALLOWED_KEY_TYPES)}")
+    if len(parts) == 3 and len(parts[2]) > MAX_COMMENT:
+        raise ValueError(f"has a comment of {len(parts[2])} characters; allowed: at most {MAX_COMMENT}")
     try:
         fields = _fields(base64.b64decode(encoded, validate=True))
         if not fields or fields[0].decode(errors="replace") != key_type:

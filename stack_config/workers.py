@@ -40,8 +40,9 @@ class WorkerSettings(ConfigModel):
         if self.count > 1 and self.load_balancer.dns and self.load_balancer.certificates == "http-01":
             raise KeyedValueError(
                 "loadBalancer.certificates",
-                f"'http-01' with {self.count} workers: Let's Encrypt's HTTP challenge for an app name reaches a "
+                "'http-01' with {count} workers: Let's Encrypt's HTTP challenge for an app name reaches a "
                 "worker at random through the load balancer, and certificates fail; use dns-01",
+                count=self.count,
             )
         return self
 
@@ -52,7 +53,10 @@ class WorkerSettings(ConfigModel):
             bigger = [name for name, kind in catalog.LOAD_BALANCER_TYPES.items() if kind.max_targets >= self.count]
             raise KeyedValueError(
                 "count",
-                f"{self.count} workers exceed the {limit} targets of a {self.load_balancer.type}; "
-                f"use workers.loadBalancer.type {' or '.join(bigger)}",
+                "{count} workers exceed the {limit} targets of a {type}; use workers.loadBalancer.type {bigger}",
+                count=self.count,
+                limit=limit,
+                type=self.load_balancer.type,
+                bigger=" or ".join(bigger),
             )
         return self

@@ -125,8 +125,8 @@ def admin_port_open_to_everyone(firewall: str, rule: int, port: int, service: st
         level,
         "hetzner-firewall-disallow-public-admin-ports",
         f"{FIREWALL}: {firewall}",
-        f"rules[{rule}] (in, tcp {port}) opens {port} ({service}) to the whole internet or a large part of it "
-        "(0.0.0.0/0, ::/0); open it to the admin networks only.",
+        f"rules[{rule}] (in, tcp {port}) opens {port} ({service}) to sources broader than admin networks, over a /16 "
+        "of IPv4 or a /40 of IPv6 in all (0.0.0.0/0, ::/0); open it to the admin networks only.",
     )
 
 
@@ -214,14 +214,15 @@ BYPASS_VERDICTS = (
         "hetzner-firewall-disallow-public-admin-ports",
         f"{FIREWALL}: everything-but-postgres",
         "rules[0] (in, tcp 1-5431) opens 22 (SSH), 2379 (etcd), 2380 (etcd peers), 3389 (RDP), 4646 (Nomad HTTP API) "
-        "to the whole internet or a large part of it (0.0.0.0/0); open it to the admin networks only.",
+        "to sources broader than admin networks, over a /16 of IPv4 or a /40 of IPv6 in all (0.0.0.0/0); open it to "
+        "the admin networks only.",
     ),
     mandatory(
         "hetzner-firewall-disallow-public-admin-ports",
         f"{FIREWALL}: everything-but-postgres",
         "rules[1] (in, tcp 5433-65535) opens 5601 (Kibana), 5900 (VNC), 6443 (Kubernetes API), 8200 (Vault), 8500 "
-        "(Consul HTTP API), 9001 (MinIO console) and 5 more to the whole internet or a large part of it (0.0.0.0/0); "
-        "open it to the admin networks only.",
+        "(Consul HTTP API), 9001 (MinIO console) and 5 more to sources broader than admin networks, over a /16 of "
+        "IPv4 or a /40 of IPv6 in all (0.0.0.0/0); open it to the admin networks only.",
     ),
     mandatory(
         "hetzner-server-enable-cloud-firewall",
@@ -232,8 +233,8 @@ BYPASS_VERDICTS = (
     mandatory(
         "hetzner-firewall-disallow-public-admin-ports",
         f"{FIREWALL}: ssh-from-both-halves",
-        "rules[0] (in, tcp 22) opens 22 (SSH) to the whole internet or a large part of it (0.0.0.0/1, 128.0.0.0/1: "
-        "100.0% of 0.0.0.0/0); open it to the admin networks only.",
+        "rules[0] (in, tcp 22) opens 22 (SSH) to sources broader than admin networks, over a /16 of IPv4 or a /40 of "
+        "IPv6 in all (0.0.0.0/1, 128.0.0.0/1: more than a /16); open it to the admin networks only.",
     ),
     mandatory(
         "hetzner-server-enable-cloud-firewall",

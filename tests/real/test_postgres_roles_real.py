@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from components.server_scripts import server_script
-from components.service_containers import POSTGRES_SUPERUSER
+from stack_config.data_services import POSTGRES_SUPERUSER
 from tests.real.servers import POSTGRES_BIN, as_postgres, generated_password
 from tests.sshd import free_port
 

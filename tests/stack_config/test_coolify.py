@@ -20,9 +20,17 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     ),
     *(("staging", {"coolify": {"adminEmail": email}},
        f"hetzner-coolify:coolify.adminEmail: {email!r} is not an email address Coolify's installer can carry; "
-       "allowed: letters, digits and . _ % + - before the @, a domain name after it")
+       "allowed: letters, digits and . _ % + - before the @, a domain name after it, at most 254 characters")
       for email in ("ops-at-example", "ops|x@example.org", "a&b@example.org", "back\\slash@example.org",
-                    "semi;colon@example.org", "o p@example.org", "ops@example.org\n")),
+                    "semi;colon@example.org", "o p@example.org")),
+    *(("staging", {"coolify": {"adminEmail": email}},
+       f"hetzner-coolify:coolify.adminEmail: '{email[:80]}…' ({len(email)} characters) is not an email address "
+       "Coolify's installer can carry; allowed: letters, digits and . _ % + - before the @, a domain name after it, "
+       "at most 254 characters")
+      for email in (f"{'o' * 70}@example.org", f"ops@{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 63}.org")),
+    ("staging", {"coolify": {"adminEmail": "ops@example.org\n"}},
+     "hetzner-coolify:coolify.adminEmail: contains U+000A (LINE FEED) at character 16; allowed: printable text on "
+     "one line (a line break or control character could add a line to a file on the server)"),
     *(("staging", {"coolify": {"adminUsername": name}},
        f"hetzner-coolify:coolify.adminUsername: {name!r} is not a Coolify user name its installer can carry; "
        "allowed: 3-64 of letters, digits, '_' and '-'")

@@ -8,8 +8,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"dns": {"namespace": "Staging!"}},
-        "hetzner-coolify:dns.namespace: 'Staging!' is not a DNS label; allowed: 1-63 of a-z, 0-9 and '-', "
-        "not starting or ending with '-'",
+        "hetzner-coolify:dns.namespace: 'Staging!' is not a DNS name space; allowed: '' or labels of 1-63 of a-z, "
+        "0-9 and '-' (not starting or ending with '-') joined by dots, at most 253 characters",
     ),
     (
         "staging",

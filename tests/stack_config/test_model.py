@@ -28,13 +28,13 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
         "staging",
         {"domain": "not a domain"},
         "hetzner-coolify:domain: 'not a domain' is not a domain name; expected the Cloudflare zone's name, "
-        "e.g. example.com",
+        "e.g. example.com (labels of 1-63 of a-z, 0-9 and '-', at most 253 characters)",
     ),
     (
         "staging",
         {"domain": "localhost"},
         "hetzner-coolify:domain: 'localhost' is not a domain name; expected the Cloudflare zone's name, "
-        "e.g. example.com",
+        "e.g. example.com (labels of 1-63 of a-z, 0-9 and '-', at most 253 characters)",
     ),
     (
         "staging",
@@ -94,5 +94,5 @@ def test_secret_values_are_never_echoed() -> None:
     lines = problems("staging", {"domain": "hunter2 is my password"}, frozenset({f"{NAMESPACE}:domain"}))
     assert lines == [
         "hetzner-coolify:domain: a secret value is not a domain name; expected the Cloudflare zone's name, "
-        "e.g. example.com"
+        "e.g. example.com (labels of 1-63 of a-z, 0-9 and '-', at most 253 characters)"
     ]

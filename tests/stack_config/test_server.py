@@ -67,8 +67,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"adminSshKeys": [{"name": "bob", "publicKey": "-----BEGIN OPENSSH PRIVATE KEY-----"}]},
-        "hetzner-coolify:adminSshKeys[0].publicKey: '-----BEGIN OPENSSH PRIVATE KEY-----' is a private key; "
-        "paste the public half (the .pub file)",
+        "hetzner-coolify:adminSshKeys[0].publicKey: holds an OpenSSH private key: paste the public half (the .pub "
+        "file) here and keep the private key off this file",
     ),
     (
         "staging",
@@ -108,14 +108,13 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"adminCidrs": ["10.0.0.1/8"]},
-        "hetzner-coolify:adminCidrs[0]: '10.0.0.1/8' is not an IPv4 or IPv6 network in CIDR notation "
-        "(10.0.0.1/8 has host bits set)",
+        "hetzner-coolify:adminCidrs[0]: '10.0.0.1/8' has host bits set; the network is 10.0.0.0/8",
     ),
     (
         "staging",
         {"adminCidrs": ["office"]},
-        "hetzner-coolify:adminCidrs[0]: 'office' is not an IPv4 or IPv6 network in CIDR notation "
-        "('office' does not appear to be an IPv4 or IPv6 network)",
+        "hetzner-coolify:adminCidrs[0]: 'office' is not an IPv4 or IPv6 network in CIDR notation, e.g. "
+        "203.0.113.0/24 or 2001:db8::/48",
     ),
     (
         "staging",
@@ -126,7 +125,9 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "production",
         {"adminCidrs": ["0.0.0.0/0"]},
-        "hetzner-coolify:adminCidrs: ['0.0.0.0/0'] opens SSH to the whole internet, which production refuses",
+        "hetzner-coolify:adminCidrs: the IPv4 sources together cover 4,294,967,296 addresses; production lets at "
+        "most a /16 of IPv4 (65,536 addresses) and a /40 of IPv6 (2^88) in total reach SSH: list the admin networks "
+        "themselves (offices, VPN exits, CI runners)",
     ),
     ("staging", {"server": {"adminUser": "root"}},
      "hetzner-coolify:server.adminUser: 'root' is a system account; choose a new name for the admin login"),
@@ -153,7 +154,8 @@ def test_rsa_keys_need_3072_bits(rsa_keys: dict[int, str]) -> None:
     assert load("staging", {"adminSshKeys": [{"name": "carol", "publicKey": rsa_keys[3072]}]})
     assert problems("staging", {"adminSshKeys": [{"name": "carol", "publicKey": rsa_keys[2048]}]}) == [
         "hetzner-coolify:adminSshKeys[0].publicKey: "
-        f"{rsa_keys[2048]!r} is a 2048-bit RSA key; RSA keys need at least 3072 bits (or use ssh-ed25519)"
+        f"'{rsa_keys[2048][:80]}…' ({len(rsa_keys[2048])} characters) is a 2048-bit RSA key; RSA keys need at least "
+        "3072 bits (or use ssh-ed25519)"
     ]
 
 
@@ -164,10 +166,59 @@ def test_single_addresses_become_networks() -> None:
     ]
 
 
+def too_broad(version: int, covered: str) -> str:
+    return (
+        f"hetzner-coolify:adminCidrs: the IPv{version} sources together cover {covered} addresses; production lets "
+        "at most a /16 of IPv4 (65,536 addresses) and a /40 of IPv6 (2^88) in total reach SSH: list the admin "
+        "networks themselves (offices, VPN exits, CI runners)"
+    )
+
+
 def test_staging_may_open_ssh_to_the_world_but_production_may_not() -> None:
     assert load("staging", {"adminCidrs": ["0.0.0.0/0"]}).admin_cidrs == ["0.0.0.0/0"]
-    assert problems("production", {"adminCidrs": ["203.0.113.0/24", "::/0"]}) == [
-        "hetzner-coolify:adminCidrs: ['::/0'] opens SSH to the whole internet, which production refuses"
+    assert problems("production", {"adminCidrs": ["203.0.113.0/24", "::/0"]}) == [too_broad(6, "2^128")]
+
+
+# IPv4 without 0.0.0.0/8: 1.0.0.0/8, 2.0.0.0/7, 4.0.0.0/6, ..., 128.0.0.0/1.
+ALL_IPV4_BUT_ZERO = [f"{2**bits}.0.0.0/{8 - bits}" for bits in range(8)]
+
+
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [
+        (["2000::/3"], too_broad(6, "2^125")),
+        (ALL_IPV4_BUT_ZERO, too_broad(4, "4,278,190,080")),
+        (["0.0.0.0/1", "128.0.0.0/1"], too_broad(4, "4,294,967,296")),
+        (["8.0.0.0/9"], too_broad(4, "8,388,608")),
+        # Two /17s are a /16 together; a third is one too many.
+        (["198.18.0.0/17", "198.18.128.0/17", "198.20.0.0/17"], too_broad(4, "98,304")),
+        ([f"2001:db8:{index:x}00::/40" for index in range(2)], too_broad(6, "2^89")),
+    ],
+    ids=["global-unicast-ipv6", "ipv4-without-0-8", "ipv4-by-halves", "a-slash-9", "three-slash-17s",
+         "two-ipv6-slash-40s"],
+)  # fmt: skip
+def test_production_refuses_admin_sources_broader_than_admin_networks(sources: list[str], expected: str) -> None:
+    assert problems("production", {"adminCidrs": sources}) == [expected]
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        ["198.18.0.0/16", "2001:db8::/40"],
+        # Overlaps count once: a /16 and the /24s inside it are a /16.
+        ["198.18.0.0/16", "198.18.7.0/24", "198.18.9.0/24"],
+        [f"203.0.{index}.0/24" for index in range(98)],
+    ],
+    ids=["a-slash-16-and-a-slash-40", "overlapping", "98-offices"],
+)
+def test_production_accepts_admin_networks_up_to_the_bound(sources: list[str]) -> None:
+    assert load("production", {"adminCidrs": sources}).admin_cidrs == sources
+
+
+def test_admin_sources_are_bounded_in_number() -> None:
+    assert problems("staging", {"adminCidrs": [f"203.0.{index}.0/24" for index in range(99)]}) == [
+        "hetzner-coolify:adminCidrs: a list of 99 items is invalid; list should have at most 98 items after "
+        "validation, not 99"
     ]
 
 

@@ -15,7 +15,7 @@ from ..support.properties import UNKNOWN, get, string_list
 FLOATING_TAGS = ["latest", "stable", "edge", "main", "master", "nightly", "dev", "lts", "current", "mainline"]
 # Tags that name no release of the software: a major version alone ('7', '16-bookworm', 'pg18') moves with
 # every minor release, a variant alone ('alpine', 'slim', 'bookworm') with every release.
-_MAJOR_ONLY = re.compile(r"^(?:v|[a-z]+)?\d{1,3}(?:[-_][a-z][\w.-]*)?$", re.IGNORECASE)
+_MAJOR_ONLY = re.compile(r"(?:v|[a-z]+)?\d{1,3}(?:[-_][a-z][\w.-]*)?", re.IGNORECASE)
 
 
 def image_problem(image: str, floating: list[str]) -> str | None:
@@ -30,7 +30,7 @@ def image_problem(image: str, floating: list[str]) -> str | None:
         return f"uses the moving tag '{tag}'"
     if not any(character.isdigit() for character in tag):
         return f"uses the tag '{tag}', which names a variant but no release"
-    if _MAJOR_ONLY.match(tag):
+    if _MAJOR_ONLY.fullmatch(tag):
         return f"uses the tag '{tag}', a major version that moves with every minor release"
     return None
 

@@ -15,13 +15,30 @@ from ..support.properties import UNKNOWN, entries, get, items
 
 SERVER = "hcloud:index/server:Server"
 ATTACHMENT = "hcloud:index/firewallAttachment:FirewallAttachment"
-_REQUIREMENT = re.compile(r"^\s*(!?)\s*([\w./-]+)\s*(?:(==|=|!=)\s*([\w./-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*$")
+# One requirement, white space around it stripped first: no two white-space runs are adjacent in the pattern, so
+# it matches in linear time (tests/policies/test_hostile_inputs.py).
+_REQUIREMENT = re.compile(r"(!?)\s*([\w./-]+)(?:\s*(==|=|!=)\s*([\w./-]*)|\s+(in|notin)\s*\(([^)]*)\))?")
+
+
+def _requirements(selector: str) -> list[str]:
+    """The selector split at the commas outside parentheses, in one pass."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(selector):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            parts.append(selector[start:index])
+            start = index + 1
+    parts.append(selector[start:])
+    return parts
 
 
 def selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
     """Hetzner label selectors: 'k=v', 'k==v', 'k!=v', 'k', '!k', 'k in (a,b)', 'k notin (a,b)', ANDed by commas."""
-    for requirement in re.split(r",(?![^()]*\))", selector):
-        match = _REQUIREMENT.match(requirement)
+    for requirement in _requirements(selector):
+        match = _REQUIREMENT.fullmatch(requirement.strip())
         if match is None:
             return False
         negated, key, operator, value, set_operator, members = match.groups()

@@ -16,6 +16,8 @@ STATEFUL_TYPES = [
     "hcloud:index/volume:Volume",
     "docker:index/volume:Volume",
     "cloudflare:index/r2Bucket:R2Bucket",
+    # Keeps a bucket's objects from deletion: unprotected, one `pulumi destroy` would let the history go.
+    "cloudflare:index/r2BucketLock:R2BucketLock",
 ]
 # Types with Hetzner's own delete protection, which guards against the console and the API too.
 HETZNER_DELETE_PROTECTION = {

@@ -29,6 +29,12 @@ _NOT_INTERNET = tuple(
 BROAD_ADDRESS_COUNT = {4: 2**24, 6: 2**96}
 # How many of the ranges that together reach that far a message names.
 RANGES_NAMED = 4
+# What admin networks (offices, VPN exits, CI runners) add up to at most, per address family: 256 of the smallest
+# prefixes the internet routes, /24 of IPv4 and /48 of IPv6 (RFC 7454, 6.1.3), so a /16 and a /40. The stack's
+# own configuration refuses broader admin sources in production with the same bound
+# (stack_config/model.py, ADMIN_SOURCE_PREFIX).
+ADMIN_PREFIX = {4: 16, 6: 40}
+_BITS = {4: 32, 6: 128}
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -90,6 +96,26 @@ def broad_sources(sources: Any) -> list[str]:
             share = covered / everything.num_addresses
             ranges = ", ".join(map(str, public)) if len(public) <= RANGES_NAMED else f"{len(public)} ranges"
             found += spelled or [f"{ranges}: {share:.1%} of {everything}"]
+    return found
+
+
+def beyond_admin_networks(sources: Any) -> list[str]:
+    """The public sources, per address family, when together they cover more than ADMIN_PREFIX allows; no source
+    list at all means everywhere."""
+    if sources is None:
+        return ["no source list, so everywhere"]
+    if sources is UNKNOWN:
+        return []
+    found: list[str] = []
+    for version in (4, 6):
+        public = [
+            network for network in source_networks(sources) if network.version == version and _internet_part(network)
+        ]
+        covered = sum(network.num_addresses for network in _collapsed(public))
+        if covered > 2 ** (_BITS[version] - ADMIN_PREFIX[version]):
+            spelled = [str(network) for network in public if network.prefixlen == 0]
+            ranges = ", ".join(map(str, public)) if len(public) <= RANGES_NAMED else f"{len(public)} ranges"
+            found += spelled or [f"{ranges}: more than a /{ADMIN_PREFIX[version]}"]
     return found
 
 

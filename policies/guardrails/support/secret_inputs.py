@@ -30,10 +30,13 @@ _CREDENTIAL_IDS = frozenset({"secret", "token"})
 # The shell's working directories.
 _SHELL_VARIABLES = frozenset({"pwd", "oldpwd"})
 # Property names (camelCase, as the engine sends them) of passwords and tokens.
+# Patterns that must match a whole value are used with fullmatch: `$` would also accept a trailing newline.
 _SECRET_PROPERTY = re.compile(
-    r"^(password|passwd|secret|token|passphrase|apiToken|apiKey)$|^[a-z][A-Za-z0-9]*(Password|Secret|Token|ApiKey)$"
+    r"(password|passwd|secret|token|passphrase|apiToken|apiKey)|[a-z][A-Za-z0-9]*(Password|Secret|Token|ApiKey)"
 )
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
+# A URL: its scheme starts only where a run of scheme characters starts (the lookbehind), so a long run of letters
+# with no "://" after it is scanned once, not once from each of its letters (tests/policies/test_hostile_inputs.py).
+_URL = re.compile(r"(?<![a-z0-9+.-])[0-9+.-]*(?P<url>[a-z][a-z0-9+.-]*://[^\s'\"<>]+)", re.IGNORECASE)
 _QUERY_SECRETS = frozenset({"password", "pass", "pwd", "passwd", "secret", "token", "apikey", "api_key", "key"})
 _REQUIREPASS = re.compile(r"--requirepass(?:=|\s+)(\S+)")
 _CLI_SECRET_FLAG = re.compile(
@@ -41,12 +44,13 @@ _CLI_SECRET_FLAG = re.compile(
 )
 _ASSIGNMENT = re.compile(r"(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s;|&'\"]+)")
 # A value that names an environment variable instead of holding the secret: "$REDIS_PASSWORD".
-_REFERENCE = re.compile(r"^[\"']?\$\{?([A-Za-z_]\w*)\}?[\"']?$")
+_REFERENCE = re.compile(r"[\"']?\$\{?([A-Za-z_]\w*)\}?[\"']?")
 _PUBLIC_KEY = re.compile(
-    r"^((ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[\w.@-]+) AAAA[0-9A-Za-z+/=]{60,}( \S+)?|"
-    r"age1[02-9ac-hj-np-z]{58}|-----BEGIN (SSH2 )?PUBLIC KEY-----[\s\S]*-----END (SSH2 )?PUBLIC KEY-----)$"
+    r"(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[\w.@-]+) AAAA[0-9A-Za-z+/=]{60,}( \S+)?|"
+    r"age1[02-9ac-hj-np-z]{58}|-----BEGIN (SSH2 )?PUBLIC KEY-----[\s\S]*-----END (SSH2 )?PUBLIC KEY-----"
 )
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
+MAX_FOUND = 100
 
 # Who owns a password in the images and installers this project uses, when the name says nothing.
 _DEFAULT_USERS = {"POSTGRES_PASSWORD": ("POSTGRES_USER", "postgres"), "MYSQL_ROOT_PASSWORD": ("", "root")}
@@ -94,7 +98,7 @@ def is_secret_name(name: str) -> bool:
 
 def _user_for(name: str, known: Mapping[str, Any]) -> tuple[str, ...]:
     user_key, fallback = _DEFAULT_USERS.get(name, ("", ""))
-    stem = re.sub(r"(?i)_?(password|passwd|pass|pwd)$", "", name)
+    stem = re.sub(r"(?i)_?(password|passwd|pass|pwd)\Z", "", name)
     # POSTGRES_PASSWORD -> POSTGRES_USER; ROOT_USER_PASSWORD -> ROOT_USERNAME (Coolify's installer).
     candidates = [user_key, f"{stem}_USER", f"{stem}_USERNAME", f"{stem}NAME"]
     found = [str(known[key]) for key in candidates if key and known.get(key) not in (None, UNKNOWN)]
@@ -103,7 +107,7 @@ def _user_for(name: str, known: Mapping[str, Any]) -> tuple[str, ...]:
 
 def env_reference(value: Any) -> str | None:
     """The variable a value such as "$REDIS_PASSWORD" refers to, or None when it is a value itself."""
-    match = _REFERENCE.match(str(value)) if value is not UNKNOWN else None
+    match = _REFERENCE.fullmatch(str(value)) if value is not UNKNOWN else None
     return match[1] if match else None
 
 
@@ -184,7 +188,7 @@ def _named_inputs(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[Secr
     """Properties named like secrets anywhere in the inputs, lists included (provider tokens, registry auth)."""
     if isinstance(value, Mapping):
         for key, item in entries(value):
-            if _SECRET_PROPERTY.match(key) and not isinstance(item, Mapping) and not _is_sequence(item):
+            if _SECRET_PROPERTY.fullmatch(key) and not isinstance(item, Mapping) and not _is_sequence(item):
                 yield SecretInput((*path, key), _label((*path, key)), item)
             else:
                 yield from _named_inputs(item, (*path, key))
@@ -204,11 +208,11 @@ def _url_inputs(value: Any, path: tuple[str | int, ...]) -> Iterator[SecretInput
     elif isinstance(value, str) and "://" in value:
         label = _label(path)
         for match in _URL.finditer(value):
-            parts = urlsplit(match[0].rstrip(".,;)"))
             try:
+                parts = urlsplit(match["url"].rstrip(".,;)"))
                 password = parts.password
-            except ValueError:
-                password = None
+            except ValueError:  # not a URL after all ("x://[" is an invalid IPv6 host)
+                continue
             if password is not None and not _is_expansion(password):
                 yield SecretInput(path, f"{label} URL password", unquote(password), (unquote(parts.username or ""),))
             for name, query_value in parse_qsl(parts.query):
@@ -218,7 +222,7 @@ def _url_inputs(value: Any, path: tuple[str | int, ...]) -> Iterator[SecretInput
 
 def is_public_key(value: Any) -> bool:
     """An SSH public key, an age recipient or a PEM public key: named like a secret (PUSH_KEY), meant to be seen."""
-    return isinstance(value, str) and bool(_PUBLIC_KEY.match(value.strip()))
+    return isinstance(value, str) and bool(_PUBLIC_KEY.fullmatch(value.strip()))
 
 
 def secret_inputs(resource_type: str, props: Mapping[str, Any]) -> list[SecretInput]:
@@ -231,4 +235,13 @@ def secret_inputs(resource_type: str, props: Mapping[str, Any]) -> list[SecretIn
     found += _named_inputs(props)
     for key, value in entries(props):
         found += _url_inputs(value, (key,))
-    return [item for item in found if not is_public_key(item.value)]
+    # The same secret written twice in the same place is one finding; and a resource with more than MAX_FOUND is
+    # judged by those: a text repeating `--password x` a hundred thousand times must not become as many reports.
+    distinct: dict[tuple[Any, ...], SecretInput] = {}
+    for item in found:
+        identity = (item.path, item.label, repr(item.value))
+        if identity not in distinct and not is_public_key(item.value):
+            distinct[identity] = item
+            if len(distinct) == MAX_FOUND:
+                break
+    return list(distinct.values())

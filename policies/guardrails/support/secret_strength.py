@@ -21,7 +21,8 @@ DENYLIST = frozenset(
 )  # fmt: skip
 
 _LEET = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
-_TEMPLATE = re.compile(r"^(\$\{.*\}|\$[A-Za-z_]\w*|\{\{.*\}\}|<[^<>]+>|%[A-Za-z_]+%)$")
+# Matched whole (fullmatch): `$` would also accept a trailing newline.
+_TEMPLATE = re.compile(r"\$\{.*\}|\$[A-Za-z_]\w*|\{\{.*\}\}|<[^<>]+>|%[A-Za-z_]+%")
 # Runs people type: the alphabet, the digits and the keyboard rows, read cyclically either way.
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm")
 
@@ -96,7 +97,7 @@ def weakness(
     denied = DENYLIST | {word.lower() for word in extra_denylist}
     if not stripped:
         return "is empty"
-    if _TEMPLATE.match(stripped):
+    if _TEMPLATE.fullmatch(stripped):
         return "is an unfilled template placeholder"
     if letters & denied:
         return "is a well-known default or placeholder"

@@ -18,8 +18,9 @@ PUBLIC_KEY = re.compile(r"ssh-ed25519 [A-Za-z0-9+/]+={0,2} hetzner-coolify-backu
 
 
 def inputs(schedule: str = "*-*-* 02:00:00 UTC") -> dict[str, str]:
+    """The step's inputs for `schedule`, as given: the configuration refuses a schedule that never elapses, and the
+    server checks again whatever reaches it."""
     settings = BackupSettings(
-        schedule=schedule,
         age_recipient="age1e0n8hx68j4g0ts6z78gx0ee0f30a3309f7gydjy4lkzdmy6wxepqurfhtx",
         storage=R2StorageSettings(account_id="0" * 32),
     )

@@ -16,8 +16,8 @@ INSTALL_COOLIFY = Resource(
 
 def opened(rule_text: str, ports: str, sources: str) -> str:
     return (
-        f"rules[6] (in, {rule_text}) opens {ports} to the whole internet or a large part of it ({sources}); open it "
-        "to the admin networks only."
+        f"rules[6] (in, {rule_text}) opens {ports} to sources broader than admin networks, over a /16 of IPv4 or a "
+        f"/40 of IPv6 in all ({sources}); open it to the admin networks only."
     )
 
 
@@ -29,9 +29,15 @@ def test_the_compliant_firewall_passes(check_stack: Check) -> None:
     ("extra", "expected"),
     [
         (rule("22", WORLD), opened("tcp 22", "22 (SSH)", "0.0.0.0/0, ::/0")),
-        (rule("22", ["0.0.0.0/1", "128.0.0.0/1"]), opened("tcp 22", "22 (SSH)", "0.0.0.0/1, 128.0.0.0/1: 100.0% of "
-                                                          "0.0.0.0/0")),
-        (rule("22", ["2000::/3"]), opened("tcp 22", "22 (SSH)", "2000::/3: 12.5% of ::/0")),
+        (rule("22", ["0.0.0.0/1", "128.0.0.0/1"]), opened("tcp 22", "22 (SSH)", "0.0.0.0/1, 128.0.0.0/1: more than "
+                                                          "a /16")),
+        (rule("22", ["2000::/3"]), opened("tcp 22", "22 (SSH)", "2000::/3: more than a /40")),
+        (rule("22", ["8.0.0.0/9"]), opened("tcp 22", "22 (SSH)", "8.0.0.0/9: more than a /16")),
+        # Small ranges adding up: three /17s are more than a /16.
+        (rule("22", ["8.8.0.0/17", "8.8.128.0/17", "9.9.0.0/17"]),
+         opened("tcp 22", "22 (SSH)", "8.8.0.0/17, 8.8.128.0/17, 9.9.0.0/17: more than a /16")),
+        (rule("22", [f"2a01:4f8:{index:x}00::/40" for index in range(5)]),
+         opened("tcp 22", "22 (SSH)", "5 ranges: more than a /40")),
         (rule("8000", ["0.0.0.0/0"]), opened("tcp 8000", "8000 (Coolify dashboard)", "0.0.0.0/0")),
         (rule("6000-6100", ["::/0"]),
          opened("tcp 6000-6100", "6001 (Coolify realtime), 6002 (Coolify terminal)", "::/0")),
@@ -41,7 +47,8 @@ def test_the_compliant_firewall_passes(check_stack: Check) -> None:
         (rule("9001", WORLD), opened("tcp 9001", "9001 (MinIO console)", "0.0.0.0/0, ::/0")),
         (rule("3389", None), opened("tcp 3389", "3389 (RDP)", "no source list, so everywhere")),
     ],
-    ids=["ssh", "ssh-by-halves", "ssh-global-unicast-ipv6", "coolify-dashboard", "coolify-realtime-terminal",
+    ids=["ssh", "ssh-by-halves", "ssh-global-unicast-ipv6", "ssh-slash-9", "ssh-three-slash-17s",
+         "ssh-five-ipv6-slash-40s", "coolify-dashboard", "coolify-realtime-terminal",
          "kubernetes-api", "vault", "rabbitmq-console", "minio-console", "rdp-no-sources"],
 )  # fmt: skip
 def test_public_admin_ports_are_refused(check_stack: Check, extra: dict[str, Any], expected: str) -> None:
@@ -50,8 +57,14 @@ def test_public_admin_ports_are_refused(check_stack: Check, extra: dict[str, Any
 
 @pytest.mark.parametrize(
     "sources",
-    [["203.0.113.0/24"], ["198.51.100.7/32", "2001:db8::/48"], ["8.0.0.0/9"], ["10.0.0.0/8", "172.16.0.0/12"]],
-    ids=["office", "vpn", "a-large-but-bounded-range", "private-networks"],
+    [
+        ["203.0.113.0/24"],
+        ["198.51.100.7/32", "2001:db8::/48"],
+        ["8.8.0.0/16", "2a01:4f8::/40"],
+        [f"8.8.{index}.0/24" for index in range(256)],
+        ["10.0.0.0/8", "172.16.0.0/12"],
+    ],
+    ids=["office", "vpn", "a-slash-16-and-a-slash-40", "256-offices", "private-networks"],
 )
 def test_admin_networks_pass(check_stack: Check, sources: list[str]) -> None:
     assert check_stack(POLICY, firewall(rule("22", sources)), INSTALL_COOLIFY) == []

@@ -15,9 +15,10 @@ class TestProtection:
             Resource("hcloud:index/primaryIp:PrimaryIp", {"deleteProtection": True}, protect=True),
             Resource("docker:index/volume:Volume", {"name": "pgdata"}, protect=True),
             Resource("cloudflare:index/r2Bucket:R2Bucket", {"name": "backups"}, protect=True),
+            Resource("cloudflare:index/r2BucketLock:R2BucketLock", {"bucketName": "backups"}, protect=True),
             Resource("hcloud:index/firewall:Firewall", {"rules": []}),
         ],
-        ids=["server", "primary-ip", "docker-volume", "bucket", "stateless-firewall"],
+        ids=["server", "primary-ip", "docker-volume", "bucket", "bucket-lock", "stateless-firewall"],
     )
     def test_protected_or_stateless_resources_pass(self, check: Check, resource: Resource) -> None:
         assert check(self.POLICY, resource) == []
@@ -33,8 +34,9 @@ class TestProtection:
             (Resource("hcloud:index/volume:Volume", {}), "Pulumi protect and Hetzner delete protection"),
             (Resource("docker:index/volume:Volume", {"name": "pgdata"}), "Pulumi protect"),
             (Resource("cloudflare:index/r2Bucket:R2Bucket", {"name": "b"}), "Pulumi protect"),
+            (Resource("cloudflare:index/r2BucketLock:R2BucketLock", {"bucketName": "b"}), "Pulumi protect"),
         ],
-        ids=["server-unprotected", "server-without-hetzner-protection", "volume", "docker-volume", "bucket"],
+        ids=["server-unprotected", "server-without-hetzner-protection", "volume", "docker-volume", "bucket", "lock"],
     )
     def test_unprotected_stateful_resources_are_refused(self, check: Check, resource: Resource, missing: str) -> None:
         assert check(self.POLICY, resource) == [f"subject holds data or an address and lacks {missing}."]
