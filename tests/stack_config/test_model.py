@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 
+from policies.guardrails.support.addresses import ADMIN_PREFIX
 from stack_config import ConfigError, load_stack_config
 from stack_config.catalog import SERVER_TYPES
+from stack_config.model import ADMIN_SOURCE_PREFIX
 from tests.conftest import NAMESPACE, STACKS, stack_settings
 from tests.stack_config.conftest import bad_values, load, problems
 
@@ -96,3 +98,8 @@ def test_secret_values_are_never_echoed() -> None:
         "hetzner-coolify:domain: a secret value is not a domain name; expected the Cloudflare zone's name, "
         "e.g. example.com (labels of 1-63 of a-z, 0-9 and '-', at most 253 characters)"
     ]
+
+
+def test_the_config_and_the_policy_pack_bound_admin_sources_alike() -> None:
+    """The pack runs without pydantic, so it cannot import the model: the two bounds are kept equal here."""
+    assert ADMIN_SOURCE_PREFIX == ADMIN_PREFIX

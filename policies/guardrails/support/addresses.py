@@ -1,6 +1,7 @@
 """Addresses and source ranges: whether an address is reachable from the internet, whether sources reach most of it."""
 
 import ipaddress
+from collections.abc import Iterator
 from typing import Any
 
 from .properties import UNKNOWN, items
@@ -77,6 +78,20 @@ def _collapsed(networks: list[Network]) -> list[Network]:
     return list(ipaddress.collapse_addresses(networks))  # type: ignore[type-var]
 
 
+def _public_sources(sources: Any) -> Iterator[tuple[int, list[Network], int]]:
+    """Per address family: the sources in the internet's part of it, and how many addresses they cover together."""
+    for version in (4, 6):
+        public = [
+            network for network in source_networks(sources) if network.version == version and _internet_part(network)
+        ]
+        yield version, public, sum(network.num_addresses for network in _collapsed(public))
+
+
+def _named(public: list[Network]) -> str:
+    """The sources of one finding: /0 spelled out, a few ranges named, many counted."""
+    return ", ".join(map(str, public)) if len(public) <= RANGES_NAMED else f"{len(public)} ranges"
+
+
 def broad_sources(sources: Any) -> list[str]:
     """The sources that together reach the whole internet or a large part of it, per address family; no source
     list at all means everywhere."""
@@ -85,17 +100,11 @@ def broad_sources(sources: Any) -> list[str]:
     if sources is UNKNOWN:
         return []
     found: list[str] = []
-    for version in (4, 6):
-        public = [
-            network for network in source_networks(sources) if network.version == version and _internet_part(network)
-        ]
-        covered = sum(network.num_addresses for network in _collapsed(public))
+    for version, public, covered in _public_sources(sources):
         if covered >= BROAD_ADDRESS_COUNT[version]:
             everything = ipaddress.ip_network("0.0.0.0/0" if version == 4 else "::/0")
             spelled = [str(network) for network in public if network.prefixlen == 0]
-            share = covered / everything.num_addresses
-            ranges = ", ".join(map(str, public)) if len(public) <= RANGES_NAMED else f"{len(public)} ranges"
-            found += spelled or [f"{ranges}: {share:.1%} of {everything}"]
+            found += spelled or [f"{_named(public)}: {covered / everything.num_addresses:.1%} of {everything}"]
     return found
 
 
@@ -107,15 +116,10 @@ def beyond_admin_networks(sources: Any) -> list[str]:
     if sources is UNKNOWN:
         return []
     found: list[str] = []
-    for version in (4, 6):
-        public = [
-            network for network in source_networks(sources) if network.version == version and _internet_part(network)
-        ]
-        covered = sum(network.num_addresses for network in _collapsed(public))
+    for version, public, covered in _public_sources(sources):
         if covered > 2 ** (_BITS[version] - ADMIN_PREFIX[version]):
             spelled = [str(network) for network in public if network.prefixlen == 0]
-            ranges = ", ".join(map(str, public)) if len(public) <= RANGES_NAMED else f"{len(public)} ranges"
-            found += spelled or [f"{ranges}: more than a /{ADMIN_PREFIX[version]}"]
+            found += spelled or [f"{_named(public)}: more than a /{ADMIN_PREFIX[version]}"]
     return found
 
 
