@@ -7,46 +7,61 @@ DEBIAN ?= 13
 REF ?= origin/main
 ALLOW ?=
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# `make preview DETAILS=1` prints every input of every resource, as a tree, and each section in full.
+DETAILS ?=
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+# Two sets, each installed once: what the preview needs (requirements-preview.txt: the program's SDKs, the policy
+# pack's runtime), and everything the tests and linters need besides (requirements-dev.txt, which includes it).
+PREVIEW_SET := $(VENV)/.installed-preview
+DEV_SET := $(VENV)/.installed-dev
+INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check
 
 .PHONY: venv preview diff test lint typecheck unit real-server system-packages benchmark clean
 
-$(INSTALLED): requirements.txt requirements-dev.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV)
+
+$(PREVIEW_SET): requirements.txt requirements-preview.txt | $(BIN)/python
+	@echo "Setting up $(VENV) for the preview (first run only, about 30 s)…" >&2
+	@$(INSTALL) -r requirements-preview.txt
 	@touch $@
 
-venv: $(INSTALLED)
+# The dev set includes the preview set, so installing it stamps both.
+$(DEV_SET): requirements.txt requirements-preview.txt requirements-dev.txt | $(BIN)/python
+	@echo "Setting up $(VENV) for the tests and linters (first run only, up to a minute)…" >&2
+	@$(INSTALL) -r requirements-dev.txt
+	@touch $@ $(PREVIEW_SET)
 
-preview: $(INSTALLED)
-	@$(BIN)/python -m preview --stack $(STACK)
+venv: $(DEV_SET)
+
+preview: $(PREVIEW_SET)
+	@$(BIN)/python -m preview --stack $(STACK) $(if $(DETAILS),--details)
 
 # What `pulumi up` would change in a stack deployed from REF; fails on a stateful replacement not in ALLOW.
-diff: $(INSTALLED)
+diff: $(PREVIEW_SET)
 	@$(BIN)/python -m preview --stack $(STACK) --against $(REF) $(foreach name,$(ALLOW),--allow $(name))
 
 test: lint typecheck unit real-server
 
-lint: $(INSTALLED)
+lint: $(DEV_SET)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(INSTALLED)
+typecheck: $(DEV_SET)
 	$(BIN)/mypy
 
-unit: $(INSTALLED) system-packages
+unit: $(DEV_SET) system-packages
 	$(BIN)/pytest -m "not server"
 
 # A booted Debian server, the production stack deployed on it step by step (tests/server/; needs root).
-real-server: $(INSTALLED) system-packages
+real-server: $(DEV_SET) system-packages
 	REAL_SERVER_DEBIAN=$(DEBIAN) $(BIN)/pytest -m server tests/server
 
 system-packages:
 	@.ci/install-system-packages
 
-benchmark: $(INSTALLED)
+benchmark: $(DEV_SET)
 	$(BIN)/python benchmarks/preview_time.py
 	$(BIN)/python -m benchmarks.policy_pack_time
 

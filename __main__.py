@@ -13,7 +13,7 @@ from components.workers import Workers, WorkersArgs
 from stack_config import load_from_pulumi
 
 config = load_from_pulumi()
-naming = Naming.for_environment(config.environment)
+naming = Naming.for_stack(config.environment)
 
 host = Host(
     "host",

@@ -99,13 +99,17 @@ def signing_key(stdout: str) -> str:
 
 
 def job_settings(settings: BackupSettings, prefix: str, bucket: Bucket, dump: DatabaseDump | None) -> dict[str, str]:
+    # The configuration requires a recipient of enabled backups (stack_config.backups): its absence is a bug here.
+    recipient = settings.age_recipient
+    if recipient is None:
+        raise ValueError("backups are enabled without backups.ageRecipient, which the configuration requires")
     values = {
         "BACKUP_S3_ENDPOINT": bucket.endpoint,
         "BACKUP_S3_BUCKET": bucket.name,
         "BACKUP_S3_REGION": bucket.region,
         "BACKUP_S3_PROVIDER": bucket.provider,
         "BACKUP_PREFIX": prefix,
-        "BACKUP_AGE_RECIPIENT": settings.age_recipient,
+        "BACKUP_AGE_RECIPIENT": recipient,
         "BACKUP_KEEP_DAILY": str(settings.retention.daily),
         "BACKUP_KEEP_WEEKLY": str(settings.retention.weekly),
         "BACKUP_KEEP_MONTHLY": str(settings.retention.monthly),
@@ -142,6 +146,8 @@ class Backups(pulumi.ComponentResource):
         self.prefix = args.naming.prefix
         self._locks: list[pulumi.Resource] = []
         storage = args.settings.storage
+        if storage is None:
+            raise ValueError("backups are enabled without backups.storage, which the configuration requires")
         if isinstance(storage, R2StorageSettings):
             self._r2(args, storage)
             provider, region = "Cloudflare", "auto"

@@ -1,4 +1,5 @@
-"""Per-stack policy configuration, in the format of `pulumi preview --policy-pack-config FILE`.
+"""Per-stack policy configuration, in the format of `pulumi preview --policy-pack-config FILE`, and which file
+a stack uses (`choose`).
 
 The file maps a policy name (or "all") to an enforcement level, or to an object with an optional
 `enforcementLevel` and the policy's own properties. Like the Pulumi CLI, a policy the file does not
@@ -10,7 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 # Enforcement levels as pulumi-policy and `--policy-pack-config` name them, the most severe first: the
 # order in which the report lists violations.
@@ -31,6 +32,9 @@ MAX_FILE_BYTES = 1024 * 1024
 SHOWN_CHARS = 80
 
 
+Rule = Literal["given", "stack", "environment", "none"]
+
+
 class PolicyConfigError(Exception):
     """The policy configuration file names an unknown policy or property, or a value of the wrong type."""
 
@@ -46,6 +50,30 @@ class PolicyDefaults:
 class PolicySetting:
     level: str
     properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ConfigChoice:
+    """The policy configuration file a stack's preview uses, and the rule that chose it."""
+
+    path: Path | None
+    rule: Rule
+    stack: str
+    environment: str
+
+
+def choose(pack_dir: Path, stack: str, environment: str, given: Path | None = None) -> ConfigChoice:
+    """The file given (`--policy-pack-config`); else the stack's own `<pack>/config/<stack>.json`; else its
+    environment's `<pack>/config/<environment>.json`, so that a stack `dev` of environment staging is held to
+    staging's levels; else none, and every policy keeps the level the pack gives it."""
+    if given is not None:
+        return ConfigChoice(given, "given", stack, environment)
+    own, shared = (pack_dir / "config" / f"{name}.json" for name in (stack, environment))
+    if own.is_file():
+        return ConfigChoice(own, "stack", stack, environment)
+    if shared.is_file():
+        return ConfigChoice(shared, "environment", stack, environment)
+    return ConfigChoice(None, "none", stack, environment)
 
 
 def resolve(defaults: Mapping[str, PolicyDefaults], path: Path | None) -> dict[str, PolicySetting]:

@@ -1,17 +1,19 @@
 """The `backups` section: what is backed up, when, to which storage, and for how long (components/backups.py)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, SecretStr, Tag
 
-from stack_config.base import ConfigModel
+from stack_config.base import ConfigModel, KeyedValueError
 from stack_config.types import (
     R2_LOCATIONS,
     AgeRecipient,
     BucketName,
     Calendar,
     CloudflareAccountId,
+    Form,
     HttpsUrl,
     R2Location,
     S3Region,
@@ -59,6 +61,10 @@ BackupStorageSettings = Annotated[
         custom_error_type="unknown_kind",
         custom_error_message=f"is not a storage kind; allowed: {', '.join(STORAGE_KINDS)}",
     ),
+    Form(
+        "a mapping: kind r2 (the default) with accountId and optionally jurisdiction, location; or kind s3 with "
+        "endpoint, bucket and optionally region"
+    ),
 ]
 
 
@@ -75,11 +81,32 @@ class BackupSettings(ConfigModel):
     schedule: Calendar = Field(
         default="*-*-* 02:00:00 UTC", description="systemd OnCalendar expression; missed runs catch up at boot."
     )
-    age_recipient: AgeRecipient = Field(
-        description="age public key (age1...) the backups are encrypted to; keep its private key off the server."
+    age_recipient: AgeRecipient | None = Field(
+        default=None,
+        description="age public key (age1...) the backups are encrypted to; keep its private key off the server. "
+        "Required when backups are enabled.",
     )
     retention: RetentionSettings = Field(default=RetentionSettings(), description="Which backups to keep.")
     ping_url: HttpsUrl | None = Field(
         default=None, description="Pinged after each run (and at <url>/fail on failure), e.g. healthchecks.io."
     )
-    storage: BackupStorageSettings = Field(description="Where backups go.")
+    storage: BackupStorageSettings | None = Field(
+        default=None, description="Where backups go. Required when backups are enabled."
+    )
+
+    def problems(self) -> Iterator[KeyedValueError]:
+        if not self.enabled:
+            return
+        if self.age_recipient is None:
+            yield KeyedValueError(
+                "ageRecipient",
+                "is required when backups.enabled is true (the default); allowed: an age recipient, age1... (make "
+                "one with `age-keygen -o backup-key.txt` and keep that file off the server), or an ssh-ed25519 "
+                "public key",
+            )
+        if self.storage is None:
+            yield KeyedValueError(
+                "storage",
+                "is required when backups.enabled is true (the default); allowed: a mapping: kind r2 (the default) "
+                "with accountId, or kind s3 with endpoint and bucket",
+            )

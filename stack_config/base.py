@@ -1,6 +1,8 @@
-"""What every section of the configuration shares: camelCase keys, nothing unknown, frozen values."""
+"""What every section of the configuration shares: camelCase keys, nothing unknown, frozen values, and rules across
+its fields that report every problem they find."""
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -12,6 +14,15 @@ class ConfigModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, hide_input_in_errors=True
     )
+
+    def problems(self) -> Iterator["KeyedValueError"]:
+        """The section's rules across its fields, each problem under the key it concerns.
+
+        Not a pydantic validator: one of those stops at its first problem, and a section it refuses stops the
+        rules of the sections around it. The loader runs these once every field of the section is valid
+        (stack_config/model.py, rule_problems), so that a stack file's problems are all reported at once;
+        validating a section directly checks its fields only."""
+        return iter(())
 
 
 class _Hidden:
@@ -39,3 +50,11 @@ class KeyedValueError(ValueError):
 
     def hidden(self) -> str:
         return self.template.format(**dict.fromkeys(self.values, _Hidden()))
+
+
+class Problem(NamedTuple):
+    """One line of a refused configuration, and where it is, to order the lines as the stack file holds them."""
+
+    where: tuple[Any, ...]
+    """The raw config key (`hetzner-coolify:dns`), then the keys and indexes inside its value; () for the stack."""
+    line: str

@@ -1,15 +1,23 @@
 """The `postgres`, `redis` and `docker` sections: the data services on the main server (components/data_services.py)."""
 
-from typing import Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field
 
-from stack_config.base import ConfigModel, KeyedValueError
+from stack_config.base import ConfigModel
 from stack_config.types import IdentityFile, PostgresImage, RedisImage, SqlIdentifier
 
 # The image's bootstrap superuser, internal to the container (components/scripts/postgres-roles.sh): apps never log
 # in as it.
 POSTGRES_SUPERUSER = "postgres"
+
+
+def _not_the_superuser(value: str) -> str:
+    if value == POSTGRES_SUPERUSER:
+        raise ValueError(
+            "is the internal superuser; apps get a role of their own: allowed: any other plain SQL name, e.g. app"
+        )
+    return value
 
 
 class PostgresSettings(ConfigModel):
@@ -20,7 +28,7 @@ class PostgresSettings(ConfigModel):
         "postgis/postgis, pgvector/pgvector; a release tag, optionally @sha256:<digest>.",
     )
     database: SqlIdentifier = Field(default="app", description="Database to create.")
-    user: SqlIdentifier = Field(
+    user: Annotated[SqlIdentifier, AfterValidator(_not_the_superuser)] = Field(
         default="app", description="Its owner, the role apps log in as (no superuser); password generated."
     )
     memory_mb: int = Field(default=1024, ge=256, le=262144, description="Memory limit of the container, MiB.")
@@ -36,15 +44,6 @@ class PostgresSettings(ConfigModel):
         le=65535,
         description="Publish on 127.0.0.1 of the server for SSH tunnels; off by default.",
     )
-
-    @model_validator(mode="after")
-    def _user_is_not_the_superuser(self) -> Self:
-        if self.user == POSTGRES_SUPERUSER:
-            raise KeyedValueError(
-                "user", "'{user}' is the internal superuser; apps get a role of their own: allowed: any other plain "
-                "SQL name, e.g. app", user=self.user,
-            )  # fmt: skip
-        return self
 
 
 class RedisSettings(ConfigModel):

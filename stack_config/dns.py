@@ -1,11 +1,12 @@
 """The `domain`'s records: the `dns` section (components/dns.py)."""
 
-from typing import Self
+from collections.abc import Iterator
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from stack_config.base import ConfigModel, KeyedValueError
-from stack_config.types import CloudflareZoneId, DnsLabel, DnsNamespace
+from stack_config.types import CloudflareZoneId, DnsLabel, DnsNamespace, Form, Ttl
 
 APEX = "@"
 WILDCARD = "*"
@@ -15,22 +16,18 @@ MAX_SUBDOMAINS = 50
 
 
 class DnsRecordSettings(ConfigModel):
-    ttl: int = Field(default=1, description="TTL in seconds, 60-86400, or 1 for Cloudflare's automatic TTL (300 s).")
+    ttl: Ttl = Field(default=1, description="TTL in seconds, 60-86400, or 1 for Cloudflare's automatic TTL (300 s).")
     proxied: bool = Field(
         default=False,
         description="Route through Cloudflare's proxy. Off by default: Coolify's proxy gets Let's Encrypt "
         "certificates itself, and proxied names deeper than one label below the zone get no edge certificate.",
     )
 
-    @model_validator(mode="after")
-    def _ttl(self) -> Self:
-        if self.ttl != 1 and not 60 <= self.ttl <= 86400:
-            raise KeyedValueError("ttl", "{ttl} is out of range; allowed: 1 (automatic) or 60-86400", ttl=self.ttl)
+    def problems(self) -> Iterator[KeyedValueError]:
         if self.proxied and self.ttl != 1:
-            raise KeyedValueError(
+            yield KeyedValueError(
                 "ttl", "{ttl} is not allowed on a proxied record; Cloudflare requires 1 (automatic)", ttl=self.ttl
             )
-        return self
 
 
 class DnsSettings(ConfigModel):
@@ -39,7 +36,8 @@ class DnsSettings(ConfigModel):
     )
     namespace: DnsNamespace = Field(
         description="Labels between the records and the domain: 'staging' gives staging.example.com and "
-        "*.staging.example.com. Default: '' in production, the environment's name elsewhere."
+        "*.staging.example.com. Default: '' for the stack named production, the stack's name for every other "
+        "stack (staging, dev, pr-123), so that two stacks never write the same names."
     )
     apex: bool = Field(default=True, description="A/AAAA records for the name space itself.")
     www: bool = Field(default=True, description="A/AAAA records for www.")
@@ -50,9 +48,10 @@ class DnsSettings(ConfigModel):
     wildcard: bool = Field(default=True, description="A/AAAA records for * so Coolify can give every app a name.")
     caa: bool = Field(default=True, description="CAA records that allow only Let's Encrypt to issue certificates.")
     defaults: DnsRecordSettings = Field(default=DnsRecordSettings(), description="TTL and proxied for every record.")
-    overrides: dict[str, DnsRecordSettings] = Field(
-        default={}, description="TTL and proxied per record, keyed by label: '@', 'www', '*', or a subdomain."
-    )
+    overrides: Annotated[
+        dict[str, DnsRecordSettings],
+        Form("a mapping of record labels ('@', 'www', '*' or a subdomain) to mappings with the keys ttl, proxied"),
+    ] = Field(default={}, description="TTL and proxied per record, keyed by label: '@', 'www', '*', or a subdomain.")
 
     def labels(self) -> list[str]:
         """Record labels relative to the name space, '@' being the name space itself."""
@@ -73,19 +72,18 @@ class DnsSettings(ConfigModel):
         """The name space's own name: the domain, or the namespace's labels in front of it."""
         return ".".join(part for part in (self.namespace, domain) if part)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
+    def problems(self) -> Iterator[KeyedValueError]:
         labels = self.labels()
         duplicates = sorted({label for label in labels if labels.count(label) > 1})
         if duplicates:
-            raise KeyedValueError(
+            yield KeyedValueError(
                 "subdomains",
                 "{duplicates} appear more than once (www and the dashboard count too)",
                 duplicates=duplicates,
             )
         unknown = sorted(set(self.overrides) - set(labels))
         if unknown:
-            raise KeyedValueError(
+            yield KeyedValueError(
                 "overrides",
                 "{unknown} are not records of this stack; allowed: {allowed}",
                 unknown=unknown,
@@ -96,14 +94,13 @@ class DnsSettings(ConfigModel):
             label for label in labels if self.settings_for(label).proxied and namespace_depth + (label != APEX) > 1
         ]
         if too_deep:
-            raise KeyedValueError(
+            yield KeyedValueError(
                 "defaults" if self.defaults.proxied else "overrides",
                 "{too_deep} cannot be proxied: Cloudflare's universal certificate covers only names one label below "
                 "the zone, and the name space {namespace!r} puts them deeper; keep them DNS-only",
                 too_deep=too_deep,
                 namespace=self.namespace,
             )
-        return self
 
 
 def record_name(label: str, base: str) -> str:

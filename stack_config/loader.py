@@ -1,21 +1,31 @@
-"""Turns a stack's raw Pulumi configuration into a validated StackConfig, or one line per problem."""
+"""Turns a stack's raw Pulumi configuration into a validated StackConfig, or one line per problem, all at once.
 
+1. The stack's name (stack_config/stacks.py): it names the stack's resources, and gives the environment and the
+   DNS name space their defaults.
+2. The gate (screening.py): hostile values and secrets in clear; a key refused there is not validated further.
+3. The keys (keys.py): a misspelt namespace, a flat key with a dot, a key the model does not know.
+4. Each top-level key on its own (pydantic reports every field error of it), so that one invalid key leaves the
+   others valid for the rules.
+5. The rules across fields (model.rule_problems) whose keys are all valid.
+
+The lines are ordered as the keys appear in the stack file: what concerns the stack itself first, then the file's
+keys, then the keys it lacks.
+"""
+
+import functools
 from collections.abc import Mapping, Sequence
-from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
 import pulumi
 import pulumi.runtime.config
-from pydantic import BaseModel, SecretStr, Tag, ValidationError
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel, ValidationError, create_model
 
-from stack_config.base import KeyedValueError
-from stack_config.model import ENVIRONMENTS, StackConfig
-from stack_config.screening import key_path, refused_character, screen
-from stack_config.sensitive import looks_like_secret
-
-# How much of a value a message shows; longer values are cut, with their length said.
-SHOWN_CHARS = 80
+from stack_config import keys
+from stack_config.base import ConfigModel, Problem
+from stack_config.messages import describe, shown
+from stack_config.model import StackConfig, rule_problems, with_defaults
+from stack_config.screening import key_path, raw_key_name, refused_character, screen
+from stack_config.stacks import ENVIRONMENTS, Environment, default_environment, production_word, stack_name_problem
 
 
 class ConfigError(Exception):
@@ -39,37 +49,170 @@ def load_stack_config(
 ) -> StackConfig:
     """Validate the `<namespace>:<key>` entries of `raw` (Pulumi's string-encoded values) for `stack`."""
     prefix = f"{namespace}:"
+    hidden = frozenset(key.removeprefix(prefix) for key in secret_keys if key.startswith(prefix))
+    problems: list[Problem] = []
+    stack_problem = stack_name_problem(namespace, stack)
+    if stack_problem:
+        problems.append(Problem((), stack_problem))
     screened = screen(namespace, raw, secret_keys)
-    if screened.problems:
-        raise ConfigError(screened.problems)
-    data = dict(screened.values)
-    problems: list[str] = []
-    data.setdefault("environment", stack)
-    if data["environment"] not in ENVIRONMENTS:
-        origin = "set" if f"{prefix}environment" in raw else f"taken from the stack name {_shown(stack)}"
-        problems.append(
-            f"{prefix}environment: {_shown(data['environment'])} ({origin}) is not an environment; "
-            f"allowed: {', '.join(ENVIRONMENTS)}"
-        )
-    elif stack in ENVIRONMENTS and data["environment"] != stack:
-        problems.append(
-            f"{prefix}environment: {data['environment']!r} does not match the stack {stack!r}; "
-            "a stack named after an environment must be that environment"
-        )
+    problems += screened.problems
+    values = {key: value for key, value in screened.values.items() if key not in screened.refused}
+    problems += _key_problems(namespace, raw, values, secret_keys)
+    environment, environment_problem = _environment(prefix, stack, values, "environment" in screened.refused)
+    if environment_problem:
+        problems.append(environment_problem)
+    # An unknown environment still validates the rest, with the defaults of the one the stack's name suggests;
+    # no rule that reads the environment runs.
+    data = with_defaults(values, environment or default_environment(stack) or "staging", stack)
+    data.pop("environment", None)
+    if environment:
+        data["environment"] = environment
+    unchecked = screened.refused | ({"environment"} if environment is None else set())
+    fields, field_problems = _validate_fields(namespace, data, unchecked, hidden)
+    dns = values.get("dns")
+    if stack_problem and not (isinstance(dns, dict) and "namespace" in dns):
+        # The default name space is the stack's name, already refused above.
+        field_problems = [problem for problem in field_problems if problem.where[:2] != (f"{prefix}dns", "namespace")]
+    problems += field_problems
+    for where, problem in rule_problems(fields, hidden):
+        text = problem.hidden() if where[0] in hidden else str(problem)
+        problems.append(Problem((f"{prefix}{where[0]}", *where[1:]), f"{key_path(namespace, where)}: {text}"))
     if problems:
-        raise ConfigError(problems)
-    hidden = {key.removeprefix(prefix) for key in secret_keys if key.startswith(prefix)}
+        raise ConfigError(_in_file_order(problems, raw, screened.values, prefix))
     try:
-        return StackConfig.model_validate(data, context={"secret_keys": hidden})
-    except ValidationError as error:
-        raise ConfigError([_describe(prefix, detail, hidden) for detail in error.errors(include_url=False)]) from None
+        return StackConfig.model_validate(data)
+    except ValidationError as error:  # every field passed on its own; kept so that nothing ends in a traceback
+        raise ConfigError([describe(namespace, detail, hidden).line for detail in error.errors()]) from None
+
+
+def _key_problems(
+    namespace: str, raw: Mapping[str, str], values: Mapping[str, Any], secret_keys: frozenset[str]
+) -> list[Problem]:
+    """Misspelt namespaces, flat keys with a dot, and keys the model does not know."""
+    problems = []
+    for full_key in raw:
+        misspelt = keys.misspelt_namespace(namespace, full_key)
+        if misspelt:
+            problems.append(Problem((full_key,), f"{raw_key_name(full_key)}: {misspelt}"))
+    known = _top_level_keys()
+    for key, value in values.items():
+        if key in known or key in StackConfig.model_fields:
+            continue
+        full_key = f"{namespace}:{key}"
+        text = raw[full_key] if isinstance(value, (dict, list)) else str(value)
+        flat = keys.flat_key(namespace, key, text, known, full_key in secret_keys)
+        shown_key = raw_key_name(full_key) if flat else key_path(namespace, (key,))
+        problems.append(Problem((full_key,), f"{shown_key}: {flat or keys.unknown_key(key, list(known))}"))
+    return problems
+
+
+@functools.cache
+def _top_level_keys() -> dict[str, list[str]]:
+    """StackConfig's keys, each with its section's keys (none for a key that is not a section)."""
+    sections = {}
+    for name, field in StackConfig.model_fields.items():
+        annotation: Any = field.annotation
+        is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        section_keys = [f.alias or n for n, f in annotation.model_fields.items()] if is_section else []
+        sections[field.alias or name] = section_keys
+    return sections
+
+
+def _environment(
+    prefix: str, stack: str, values: Mapping[str, Any], refused: bool
+) -> tuple[Environment | None, Problem | None]:
+    """The stack's environment, or None and why there is none (no reason when the gate refused it)."""
+    where = (f"{prefix}environment",)
+    if refused:
+        return None, None
+    if "environment" not in values:
+        default = default_environment(stack)
+        if default is None:
+            return None, Problem(
+                (),
+                f"{prefix}environment: is required for the stack {stack!r}, whose name looks like production "
+                f"({production_word(stack)!r}); set it, e.g. `pulumi config set environment production`; allowed: "
+                f"{', '.join(ENVIRONMENTS)}",
+            )
+        return default, None
+    given = values["environment"]
+    if given not in ENVIRONMENTS:
+        return None, Problem(
+            where,
+            f"{prefix}environment: {shown(given)} (set) is not an environment; allowed: {', '.join(ENVIRONMENTS)}",
+        )
+    if stack in ENVIRONMENTS and given != stack:
+        return None, Problem(
+            where,
+            f"{prefix}environment: {given!r} does not match the stack {stack!r}; a stack named after an "
+            "environment must be that environment",
+        )
+    return ENVIRONMENTS[ENVIRONMENTS.index(given)], None
+
+
+@functools.cache
+def _field_model(name: str) -> type[BaseModel]:
+    """A model of StackConfig's field `name` alone: it validates that key exactly as StackConfig does."""
+    field = StackConfig.model_fields[name]
+    definition: dict[str, Any] = {name: (field.annotation, field)}
+    return create_model(f"StackConfig_{name}", __base__=ConfigModel, **definition)
+
+
+def _validate_fields(
+    namespace: str, data: Mapping[str, Any], unchecked: frozenset[str] | set[str], hidden: frozenset[str]
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Each of StackConfig's fields on its own: the valid ones by name, and the problems of the others. A key in
+    `unchecked` (refused by the gate, or an environment already found wrong) is neither."""
+    fields: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for name, field in StackConfig.model_fields.items():
+        spellings = (field.alias or name, name)
+        if unchecked & set(spellings):
+            continue
+        given = {key: data[key] for key in spellings if key in data}
+        try:
+            fields[name] = getattr(_field_model(name).model_validate(given), name)
+        except ValidationError as error:
+            problems += [describe(namespace, detail, hidden) for detail in error.errors(include_url=False)]
+    return fields, problems
+
+
+def _in_file_order(
+    problems: list[Problem], raw: Mapping[str, str], decoded: Mapping[str, Any], prefix: str
+) -> list[str]:
+    """The lines ordered as the keys appear in the file: the stack's own problems first, then those of the file's
+    keys (and of the keys inside their values) in the file's order, then those of keys the file lacks."""
+    order = {key: index for index, key in enumerate(raw)}
+
+    def position(problem: Problem) -> tuple[int, ...]:
+        if not problem.where:
+            return (-1,)
+        full_key, *inside = problem.where
+        if full_key not in order:
+            return (len(order),)
+        positions = [order[full_key]]
+        node = decoded.get(full_key.removeprefix(prefix)) if full_key.startswith(prefix) else None
+        for part in inside:
+            if isinstance(node, dict) and part in node:
+                positions.append(list(node).index(part))
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                positions.append(part)
+                node = node[part]
+            else:
+                positions.append(len(node) if isinstance(node, (dict, list)) else 0)
+                break
+        return tuple(positions)
+
+    return [problem.line for problem in sorted(problems, key=position)]
 
 
 def load_from_pulumi() -> StackConfig:
     """Read the running program's configuration; a problem ends the program without a traceback.
 
     A value that is only an example (StackConfig.example_values) is a warning in a preview and refused by
-    `pulumi up`: the shipped stack files preview, and nothing deploys them as they are."""
+    `pulumi up`, every one of them in one refusal: the shipped stack files preview, and nothing deploys them as
+    they are."""
     raw = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     secret_keys = frozenset(key for key in raw if pulumi.runtime.config.is_config_secret(key))
     prefix = f"{pulumi.get_project()}:"
@@ -84,133 +227,3 @@ def load_from_pulumi() -> StackConfig:
     for line in examples:
         pulumi.log.warn(line)
     return config
-
-
-def _shown(value: Any) -> str:
-    """A value as a message may show it: short, escaped, never one that looks like a secret."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        digits = len(str(abs(value))) if abs(value) < 10**100 else 101
-        return str(value) if digits <= 20 else f"a number of {'over 100' if digits > 100 else digits} digits"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        if looks_like_secret(value):
-            return f"a value that looks like a secret ({len(value)} characters, not shown)"
-        if len(value) > SHOWN_CHARS:
-            return f"{ascii(value[:SHOWN_CHARS])[:-1]}…' ({len(value)} characters)"
-        return ascii(value) if not value.isascii() else repr(value)
-    if isinstance(value, (list, dict)):
-        texts = list(_texts(value))
-        kind = "a list" if isinstance(value, list) else "a mapping"
-        if any(looks_like_secret(text) for text in texts):
-            return f"{kind} holding a value that looks like a secret"
-        shown = repr(value) if all(text.isascii() for text in texts) else ascii(value)
-        return shown if len(shown) <= SHOWN_CHARS else f"{kind} of {len(value)} items"
-    return f"a {type(value).__name__}"
-
-
-def _texts(value: Any) -> Any:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _texts(item)
-
-
-def _describe(prefix: str, detail: Any, hidden_keys: set[str]) -> str:
-    raw = list(detail["loc"])
-    error = (detail.get("ctx") or {}).get("error")
-    given = detail["input"]
-    if isinstance(error, KeyedValueError):
-        raw.extend(error.key.split("."))
-    if detail["type"] == "unknown_kind" and isinstance(given, dict):
-        raw.append("kind")
-        given = given.get("kind")
-    location = _walk(raw)[2]
-    key = key_path(prefix.removesuffix(":"), tuple(location)) if location else prefix.removesuffix(":")
-    secret = bool(location and location[0] in hidden_keys) or _is_secret_field(raw)
-    shown = "a secret value" if secret else _shown(given)
-    kind = detail["type"]
-    if kind == "missing":
-        return f"{key}: is required ({_description(raw).rstrip('.')})"
-    if kind == "extra_forbidden":
-        return f"{key}: is not a known key; allowed: {', '.join(_allowed_keys(raw[:-1]))}"
-    if isinstance(error, KeyedValueError):
-        return f"{key}: {error.hidden() if secret else error}"
-    if isinstance(error, ValueError) or kind == "unknown_kind":
-        return f"{key}: {shown} {error or detail['msg']}"
-    return f"{key}: {shown} is invalid; {detail['msg'][0].lower()}{detail['msg'][1:]}"
-
-
-def _unwrap(annotation: Any) -> Any:
-    """`X | None` and `Annotated[X, ...]` -> X; a union of several models (tagged) stays a union."""
-    while True:
-        members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if get_origin(annotation) is Annotated:
-            annotation = get_args(annotation)[0]
-        elif get_origin(annotation) in (Union, UnionType) and len(members) == 1:
-            annotation = members[0]
-        else:
-            return annotation
-
-
-def _tagged_members(annotation: Any) -> dict[str, Any]:
-    """Tag -> member of a union of `Annotated[Model, Tag(...)]`; empty for anything else."""
-    if get_origin(annotation) not in (Union, UnionType):
-        return {}
-    members = {}
-    for member in get_args(annotation):
-        tags = [extra for extra in get_args(member)[1:] if isinstance(extra, Tag)] if get_origin(member) else []
-        if tags:
-            members[tags[0].tag] = get_args(member)[0]
-    return members
-
-
-def _walk(location: list[Any]) -> tuple[Any, FieldInfo | None, list[Any]]:
-    """The annotation and field at a validation error's location, as far as the model describes it, and the
-    location as keys of the stack file (without the tags pydantic adds for a member of a tagged union)."""
-    annotation: Any = StackConfig
-    field: FieldInfo | None = None
-    keys: list[Any] = []
-    for index, part in enumerate(location):
-        annotation = _unwrap(annotation)
-        members = _tagged_members(annotation)
-        if part in members:
-            annotation = members[part]
-            continue
-        keys.append(part)
-        if get_origin(annotation) in (list, dict):
-            annotation = get_args(annotation)[-1]
-            continue
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return None, None, keys + location[index + 1 :]
-        field = next((f for name, f in annotation.model_fields.items() if part in (name, f.alias)), None)
-        if field is None:
-            return None, None, keys + location[index + 1 :]
-        annotation = field.annotation
-    return _unwrap(annotation), field, keys
-
-
-def _is_secret_field(location: list[Any]) -> bool:
-    annotation, _, _ = _walk(location)
-    return annotation is SecretStr
-
-
-def _allowed_keys(location: list[Any]) -> list[str]:
-    model, _, _ = _walk(location)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        return []
-    return [field.alias or name for name, field in model.model_fields.items()]
-
-
-def _description(location: list[Any]) -> str:
-    _, field, _ = _walk(location)
-    return (field.description or "") if field else ""

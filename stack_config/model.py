@@ -1,19 +1,25 @@
-"""The stack configuration: its sections, the defaults each environment changes, and the rules across sections.
+"""The stack configuration: its sections, the defaults the environment and the stack's name change, and the rules
+across sections.
 
 Keys are camelCase in the stack files (`hetzner-coolify:server` with `type`, `location`, ...). Each
 section lives in the module named after the component it feeds; its value types in types.py; what
-the providers offer in catalog.py. A stack file only holds what differs from the defaults, and
-ENVIRONMENT_DEFAULTS holds the defaults that depend on the environment.
+the providers offer in catalog.py. A stack file only holds what differs from the defaults;
+ENVIRONMENT_DEFAULTS holds the defaults that depend on the environment, and stack_defaults adds the one that
+depends on the stack's name (stack_config/stacks.py).
+
+Fields are checked by pydantic; rules across fields are not pydantic validators but `problems()` of each section
+and RULES below, run by rule_problems once the keys they read are valid: every problem is reported at once.
 """
 
+import inspect
 import ipaddress
 import math
-from collections.abc import Sequence
-from typing import Any, Literal, Self
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
-from pydantic import Field, SecretStr, ValidationInfo, model_validator
+from pydantic import Field, SecretStr
 
-from stack_config import catalog
+from stack_config import catalog, examples
 from stack_config.backups import BackupSettings, S3Credentials, S3StorageSettings
 from stack_config.base import ConfigModel, KeyedValueError
 from stack_config.coolify import CoolifySettings
@@ -21,15 +27,9 @@ from stack_config.data_services import DockerSettings, PostgresSettings, RedisSe
 from stack_config.dns import DnsSettings, record_name
 from stack_config.protection import ProtectionSettings
 from stack_config.server import AdminSshKey, ServerSettings
+from stack_config.stacks import Environment, default_dns_namespace
 from stack_config.types import MAX_ADMIN_CIDRS, MAX_DOMAIN, Cidr, Domain
 from stack_config.workers import WorkerSettings
-
-Environment = Literal["staging", "production"]
-ENVIRONMENTS: tuple[Environment, ...] = ("staging", "production")
-
-# Domains reserved for examples and tests (RFC 2606, RFC 6761): nothing real is ever there.
-RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
-RESERVED_TOP_LEVEL_DOMAINS = ("example", "test", "invalid", "localhost")
 
 # How much of the internet production lets reach SSH, in total over all admin sources of one address family
 # (their union, so that many small ranges cannot add up to the internet). Admin networks are offices, VPN exits
@@ -48,18 +48,35 @@ ENVIRONMENT_DEFAULTS: dict[Environment, dict[str, dict[str, Any]]] = {
     "staging": {
         "protection": {"protect": False, "deleteProtection": False},
         "server": {"backups": False},
-        "dns": {"namespace": "staging"},
     },
     "production": {
         "protection": {"protect": True, "deleteProtection": True},
         "server": {"backups": True},
-        "dns": {"namespace": ""},
     },
 }
 
 
+def stack_defaults(environment: Environment, stack: str) -> dict[str, dict[str, Any]]:
+    """The defaults of the stack's environment and of its name, by section."""
+    return {**ENVIRONMENT_DEFAULTS[environment], "dns": {"namespace": default_dns_namespace(stack)}}
+
+
+def with_defaults(values: Mapping[str, Any], environment: Environment, stack: str) -> dict[str, Any]:
+    """The stack file's values, each section merged over its defaults (a section that is not a mapping stays as it
+    is, for validation to refuse)."""
+    merged = dict(values)
+    for section, defaults in stack_defaults(environment, stack).items():
+        given = merged.get(section, {})
+        merged[section] = {**defaults, **given} if isinstance(given, dict) else given
+    return merged
+
+
 class StackConfig(ConfigModel):
-    environment: Environment = Field(description="staging or production; defaults to the stack's name.")
+    environment: Environment = Field(
+        description="staging or production. Default: the stack's name for the stacks named staging and production, "
+        "staging for any other stack, except that a stack whose name looks like production (prod, prd, production "
+        "or live as a part of it: prod-eu, eu-live) must set it."
+    )
     domain: Domain | None = Field(
         default=None, description="Cloudflare zone to create records in; without one, names are <ip>.sslip.io."
     )
@@ -91,29 +108,10 @@ class StackConfig(ConfigModel):
     )
     protection: ProtectionSettings = Field(description="Guards against deleting or replacing stateful resources.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _environment_defaults(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or data.get("environment") not in ENVIRONMENTS:
-            return data
-        merged = dict(data)
-        for section, defaults in ENVIRONMENT_DEFAULTS[data["environment"]].items():
-            given = merged.get(section, {})
-            merged[section] = {**defaults, **given} if isinstance(given, dict) else given
-        return merged
-
     def example_values(self) -> list[tuple[str, str]]:
-        """(key, why) for each value that is a placeholder, not the team's own: a preview shows them, and
-        `pulumi up` refuses them."""
-        found = []
-        email = self.coolify.admin_email
-        if _is_reserved(email.rsplit("@", 1)[1]):
-            found.append((
-                "coolify.adminEmail",
-                f"{email!r} is on a domain reserved for examples: Coolify creates no admin for it (its check "
-                "resolves the domain) and leaves registration open to the first visitor; use a mailbox you read",
-            ))  # fmt: skip
-        return found
+        """(key, why) for each value that is a placeholder, not the team's own (stack_config/examples.py): a preview
+        shows them, and `pulumi up` refuses them."""
+        return examples.example_values(self)
 
     def backup_s3_credentials(self) -> S3Credentials | None:
         """The keys of s3 backup storage, when both are set (they are whenever that storage is chosen)."""
@@ -125,102 +123,172 @@ class StackConfig(ConfigModel):
         """The full name of a record label ('@' being the environment's own name); needs a domain."""
         return record_name(label, self.dns.base_name(self.domain or ""))
 
-    @model_validator(mode="after")
-    def _secrets_are_secret(self, info: ValidationInfo) -> Self:
-        secret_keys = (info.context or {}).get("secret_keys", set())
-        s3_storage = self.backups.enabled and isinstance(self.backups.storage, S3StorageSettings)
-        secrets = (
-            ("backupS3AccessKeyId", self.backup_s3_access_key_id, s3_storage),
-            ("backupS3SecretAccessKey", self.backup_s3_secret_access_key, s3_storage),
-            ("coolifyApiToken", self.coolify_api_token, False),
+
+# Rules across sections. Each parameter is named after the field it reads (secret_keys: the keys set with
+# `--secret`); rule_problems runs a rule once every field it reads is valid.
+
+
+def _secrets_are_secret(
+    coolify_api_token: SecretStr | None,
+    backup_s3_access_key_id: SecretStr | None,
+    backup_s3_secret_access_key: SecretStr | None,
+    secret_keys: frozenset[str],
+) -> Iterator[KeyedValueError]:
+    secrets = (
+        ("coolifyApiToken", coolify_api_token),
+        ("backupS3AccessKeyId", backup_s3_access_key_id),
+        ("backupS3SecretAccessKey", backup_s3_secret_access_key),
+    )
+    for key, value in secrets:
+        if value is not None and key not in secret_keys:
+            yield KeyedValueError(key, "must be set with `pulumi config set --secret`, not in clear in the stack file")
+
+
+def _s3_storage_has_its_keys(
+    backups: BackupSettings,
+    backup_s3_access_key_id: SecretStr | None,
+    backup_s3_secret_access_key: SecretStr | None,
+) -> Iterator[KeyedValueError]:
+    if not (backups.enabled and isinstance(backups.storage, S3StorageSettings)):
+        return
+    for key, value in (
+        ("backupS3AccessKeyId", backup_s3_access_key_id),
+        ("backupS3SecretAccessKey", backup_s3_secret_access_key),
+    ):
+        if value is None:
+            yield KeyedValueError(key, "is required for s3 backup storage; set it with `pulumi config set --secret`")
+
+
+def _workers_need_names(workers: WorkerSettings, domain: str | None, dns: DnsSettings) -> Iterator[KeyedValueError]:
+    if not workers.count:
+        return
+    if domain is None:
+        yield KeyedValueError(
+            "workers.count", "workers need a domain: apps reach them through the load balancer by name"
         )
-        for key, value, required in secrets:
-            if required and value is None:
-                raise KeyedValueError(
-                    key, "is required for s3 backup storage; set it with `pulumi config set --secret`"
-                )
-            if value is not None and key not in secret_keys:
-                raise KeyedValueError(
-                    key, "must be set with `pulumi config set --secret`, not in clear in the stack file"
-                )
-        return self
+        return
+    label = workers.load_balancer.health_check_label
+    candidates = dns.app_labels()
+    if label not in candidates:
+        yield KeyedValueError(
+            "workers.loadBalancer.healthCheckLabel",
+            "{label!r} is not an app record of this stack; allowed: {allowed}",
+            label=label,
+            allowed=", ".join(candidates),
+        )
 
-    @model_validator(mode="after")
-    def _workers_need_names(self) -> Self:
-        if not self.workers.count:
-            return self
-        if self.domain is None:
-            raise KeyedValueError(
-                "workers.count", "workers need a domain: apps reach them through the load balancer by name"
-            )
-        label = self.workers.load_balancer.health_check_label
-        candidates = self.dns.app_labels()
-        if label not in candidates:
-            raise KeyedValueError(
-                "workers.loadBalancer.healthCheckLabel",
-                "{label!r} is not an app record of this stack; allowed: {allowed}",
-                label=label,
-                allowed=", ".join(candidates),
-            )
-        return self
 
-    @model_validator(mode="after")
-    def _names_fit_dns(self) -> Self:
-        if self.domain is None:
-            return self
-        longest = max((self.hostname(label) for label in self.dns.labels()), key=len)
-        if len(longest) > MAX_DOMAIN:
-            raise KeyedValueError(
-                "dns",
-                "the name {name!r} is {length} characters long; DNS allows at most {limit} (RFC 1035, 2.3.4): "
-                "shorten the namespace or the labels",
-                name=longest[:40] + "…",
-                length=len(longest),
-                limit=MAX_DOMAIN,
-            )
-        return self
+def _names_fit_dns(domain: str | None, dns: DnsSettings) -> Iterator[KeyedValueError]:
+    if domain is None:
+        return
+    longest = max((record_name(label, dns.base_name(domain)) for label in dns.labels()), key=len)
+    if len(longest) > MAX_DOMAIN:
+        yield KeyedValueError(
+            "dns",
+            "the name {name!r} is {length} characters long; DNS allows at most {limit} (RFC 1035, 2.3.4): "
+            "shorten the namespace or the labels",
+            name=longest[:40] + "…",
+            length=len(longest),
+            limit=MAX_DOMAIN,
+        )
 
-    @model_validator(mode="after")
-    def _workers_in_location(self) -> Self:
-        offered = catalog.SERVER_TYPES[self.workers.type].locations
-        if self.workers.count and self.server.location not in offered:
-            raise KeyedValueError(
-                "workers",
-                "type {type!r} is not offered in {location!r}, where the workers run; it is offered in {offered}",
-                type=self.workers.type,
-                location=self.server.location,
-                offered=", ".join(offered),
-            )
-        return self
 
-    @model_validator(mode="after")
-    def _production_rules(self) -> Self:
-        if self.environment == "production":
-            for version, covered in _admin_coverage(self.admin_cidrs).items():
-                if covered > 2 ** (_BITS[version] - ADMIN_SOURCE_PREFIX[version]):
-                    raise KeyedValueError(
-                        "adminCidrs",
-                        "the IPv{version} sources together cover {covered} addresses; production lets at most a "
-                        "/{ipv4} of IPv4 (65,536 addresses) and a /{ipv6} of IPv6 (2^88) in total reach SSH: list "
-                        "the admin networks themselves (offices, VPN exits, CI runners)",
-                        version=version,
-                        covered=_count(covered),
-                        ipv4=ADMIN_SOURCE_PREFIX[4],
-                        ipv6=ADMIN_SOURCE_PREFIX[6],
-                    )
-        names = [key.name for key in self.admin_ssh_keys]
-        if len(set(names)) != len(names):
-            raise KeyedValueError("adminSshKeys", "names {names} must be unique", names=names)
-        total = sum(len(key.public_key.encode()) for key in self.admin_ssh_keys)
-        if total > MAX_ADMIN_KEY_BYTES:
-            raise KeyedValueError(
-                "adminSshKeys",
-                "the keys add up to {total:,} bytes; allowed: at most {limit:,} in all (they reach the server on "
-                "one command line, which Linux caps at 128 KiB)",
-                total=total,
-                limit=MAX_ADMIN_KEY_BYTES,
+def _workers_in_location(workers: WorkerSettings, server: ServerSettings) -> Iterator[KeyedValueError]:
+    offered = catalog.SERVER_TYPES[workers.type].locations
+    if workers.count and server.location not in offered:
+        yield KeyedValueError(
+            "workers",
+            "type {type!r} is not offered in {location!r}, where the workers run; it is offered in {offered}",
+            type=workers.type,
+            location=server.location,
+            offered=", ".join(offered),
+        )
+
+
+def _production_bounds_admin_sources(environment: Environment, admin_cidrs: list[str]) -> Iterator[KeyedValueError]:
+    if environment != "production":
+        return
+    for version, covered in _admin_coverage(admin_cidrs).items():
+        if covered > 2 ** (_BITS[version] - ADMIN_SOURCE_PREFIX[version]):
+            yield KeyedValueError(
+                "adminCidrs",
+                "the IPv{version} sources together cover {covered} addresses; production lets at most a "
+                "/{ipv4} of IPv4 (65,536 addresses) and a /{ipv6} of IPv6 (2^88) in total reach SSH: list "
+                "the admin networks themselves (offices, VPN exits, CI runners)",
+                version=version,
+                covered=_count(covered),
+                ipv4=ADMIN_SOURCE_PREFIX[4],
+                ipv6=ADMIN_SOURCE_PREFIX[6],
             )
-        return self
+
+
+def _production_keeps_backups(environment: Environment, backups: BackupSettings) -> Iterator[KeyedValueError]:
+    if environment == "production" and not backups.enabled:
+        yield KeyedValueError(
+            "backups.enabled",
+            "false is refused in production: its data must have off-site backups (the policy pack's "
+            "postgres-container-enable-backups refuses it too); allowed in production: true",
+        )
+
+
+def _admin_keys_fit(admin_ssh_keys: list[AdminSshKey]) -> Iterator[KeyedValueError]:
+    names = [key.name for key in admin_ssh_keys]
+    if len(set(names)) != len(names):
+        yield KeyedValueError("adminSshKeys", "names {names} must be unique", names=names)
+    total = sum(len(key.public_key.encode()) for key in admin_ssh_keys)
+    if total > MAX_ADMIN_KEY_BYTES:
+        yield KeyedValueError(
+            "adminSshKeys",
+            "the keys add up to {total:,} bytes; allowed: at most {limit:,} in all (they reach the server on "
+            "one command line, which Linux caps at 128 KiB)",
+            total=total,
+            limit=MAX_ADMIN_KEY_BYTES,
+        )
+
+
+RULES: tuple[Callable[..., Iterator[KeyedValueError]], ...] = (
+    _secrets_are_secret,
+    _s3_storage_has_its_keys,
+    _workers_need_names,
+    _names_fit_dns,
+    _workers_in_location,
+    _production_bounds_admin_sources,
+    _production_keeps_backups,
+    _admin_keys_fit,
+)
+
+
+def rule_problems(
+    fields: Mapping[str, Any], secret_keys: frozenset[str]
+) -> Iterator[tuple[tuple[str | int, ...], KeyedValueError]]:
+    """(where, problem) for every rule whose fields are all valid: `fields` holds StackConfig's valid fields by
+    name (an invalid or unchecked one is absent); `where` is the problem's key path in the stack file."""
+    for name, value in fields.items():
+        field = StackConfig.model_fields[name]
+        yield from _section_problems(value, (field.alias or name,))
+    given = {**fields, "secret_keys": secret_keys}
+    for rule in RULES:
+        needed = inspect.signature(rule).parameters
+        if all(parameter in given for parameter in needed):
+            for problem in rule(**{parameter: given[parameter] for parameter in needed}):
+                yield tuple(problem.key.split(".")), problem
+
+
+def _section_problems(
+    value: Any, where: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], KeyedValueError]]:
+    """The problems of every section's own rules in `value`, the sections inside it first."""
+    if isinstance(value, ConfigModel):
+        for name, field in type(value).model_fields.items():
+            yield from _section_problems(getattr(value, name), (*where, field.alias or name))
+        for problem in value.problems():
+            yield (*where, *problem.key.split(".")), problem
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _section_problems(item, (*where, index))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _section_problems(item, (*where, key))
 
 
 _BITS = {4: 32, 6: 128}
@@ -243,10 +311,3 @@ def _admin_coverage(cidrs: Sequence[str]) -> dict[int, int]:
         merged = ipaddress.collapse_addresses(family)  # type: ignore[type-var]
         covered[version] = sum(int(network.num_addresses) for network in merged)
     return covered
-
-
-def _is_reserved(domain: str) -> bool:
-    name = domain.lower().rstrip(".")
-    return name.rsplit(".", 1)[-1] in RESERVED_TOP_LEVEL_DOMAINS or any(
-        name == reserved or name.endswith(f".{reserved}") for reserved in RESERVED_DOMAINS
-    )

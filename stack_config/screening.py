@@ -1,5 +1,6 @@
 """The gate in front of the model: raw configuration that is hostile or leaks a secret is refused here, one line
-per problem, before any of it is validated, echoed or decoded further.
+per problem, before any of it is validated, echoed or decoded further. A key refused here is not validated; the
+others are, and their problems are reported with these.
 
 - Provider credentials in clear text (`hcloud:token: abc`): the keys the provider SDKs treat as secrets.
 - Private keys and age identities anywhere, under any key: named by where they are, never shown.
@@ -13,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stack_config.base import Problem
 from stack_config.sensitive import private_material
 
 # Provider configuration the SDKs mark secret (pulumi.Output.secret in their Provider classes, pinned versions):
@@ -51,10 +53,12 @@ _SAFE_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 
 @dataclass(frozen=True)
 class Screened:
-    problems: list[str]
-    """One line per problem; when there are any, nothing else is validated."""
+    problems: list[Problem]
+    """One line per problem."""
     values: dict[str, Any]
-    """This project's keys (without the namespace), decoded."""
+    """This project's keys (without the namespace), decoded as far as they could be."""
+    refused: frozenset[str]
+    """The keys of `values` with a problem here: none of them is validated further."""
 
 
 def key_path(namespace: str, parts: tuple[Any, ...]) -> str:
@@ -180,37 +184,51 @@ def _decode(text: str) -> Any:
 def screen(namespace: str, raw: Mapping[str, str], secret_keys: frozenset[str]) -> Screened:
     """Check every `<namespace>:<key>` entry of Pulumi's raw configuration; decode this project's."""
     prefix = f"{namespace}:"
-    problems: list[str] = []
+    problems: list[Problem] = []
     values: dict[str, Any] = {}
+    refused: set[str] = set()
     for full_key, text in raw.items():
-        ours = full_key.startswith(prefix)
-        key = full_key.removeprefix(prefix) if ours else full_key
-        where = key_path(namespace, (key,)) if ours else _foreign_name(full_key)
-        if not ours:
-            problems += _foreign_problems(full_key, where, text, secret_keys)
+        if not full_key.startswith(prefix):
+            where = raw_key_name(full_key)
+            problems += [Problem((full_key,), line) for line in _foreign_problems(full_key, where, text, secret_keys)]
             continue
-        if len(text) > MAX_VALUE_CHARS:
-            problems.append(f"{where}: is {len(text)} characters long; allowed: at most {MAX_VALUE_CHARS}")
-            continue
-        try:
-            decoded = _decode(text)
-        except json.JSONDecodeError as error:
-            problems.append(f"{where}: is not valid JSON ({error.msg} at column {error.colno})")
-            continue
-        except (RecursionError, ValueError):
-            problems.append(f"{where}: is not JSON this configuration can hold (nested too deeply or a huge number)")
-            continue
-        leaks = [
-            f"{key_path(namespace, found_at)}: holds {found}: {_advice(found_at, found)}"
-            for found_at, found in _private_material_problems(decoded, (key,))
-        ]
-        shape = [f"{key_path(namespace, found_at)}: {why}" for found_at, why in _walk(decoded, (key,))]
-        problems += leaks or shape
-        values[key] = decoded
-    return Screened(problems, values)
+        key = full_key.removeprefix(prefix)
+        found, decoded = _screen_ours(namespace, key, text)
+        if decoded is not _UNDECODED:
+            values[key] = decoded
+        if found:
+            refused.add(key)
+            problems += [Problem((full_key, *inside), line) for inside, line in found]
+    return Screened(problems, values, frozenset(refused))
 
 
-def _foreign_name(full_key: str) -> str:
+_UNDECODED = object()
+
+
+def _screen_ours(namespace: str, key: str, text: str) -> tuple[list[tuple[tuple[Any, ...], str]], Any]:
+    """The problems of one of this project's entries (where inside its value, the line), and its decoded value."""
+    where = key_path(namespace, (key,))
+    if len(text) > MAX_VALUE_CHARS:
+        return [((), f"{where}: is {len(text)} characters long; allowed: at most {MAX_VALUE_CHARS}")], _UNDECODED
+    try:
+        decoded = _decode(text)
+    except json.JSONDecodeError as error:
+        return [((), f"{where}: is not valid JSON ({error.msg} at column {error.colno})")], _UNDECODED
+    except (RecursionError, ValueError):
+        return [
+            ((), f"{where}: is not JSON this configuration can hold (nested too deeply or a huge number)")
+        ], _UNDECODED
+    leaks = [
+        (found_at[1:], f"{key_path(namespace, found_at)}: holds {found}: {_advice(found_at, found)}")
+        for found_at, found in _private_material_problems(decoded, (key,))
+    ]
+    shape = [(found_at[1:], f"{key_path(namespace, found_at)}: {why}") for found_at, why in _walk(decoded, (key,))]
+    return leaks or shape, decoded
+
+
+def raw_key_name(full_key: str) -> str:
+    """A raw config key (`hcloud:token`, `hetzner-coolify:server.type`) as a message shows it: as it is when it is a
+    plain name, else quoted, shortened and escaped."""
     if 0 < len(full_key) <= 2 * MAX_KEY and set(full_key) <= _SAFE_KEY_CHARS | {":", ".", "/"}:
         return full_key
     return ascii(full_key[:40]) + ("…" if len(full_key) > 40 else "")

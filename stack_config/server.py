@@ -1,8 +1,9 @@
 """The `server` and `adminSshKeys` sections: the Hetzner server that runs Coolify, and who may log in to it."""
 
-from typing import Annotated, Self
+from collections.abc import Iterator
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field
 
 from stack_config import catalog
 from stack_config.base import ConfigModel, KeyedValueError
@@ -35,11 +36,10 @@ class ServerSettings(ConfigModel):
         default="ops", description="Non-root login with sudo, for the admin keys; root stays key-only for Coolify."
     )
 
-    @model_validator(mode="after")
-    def _fits_coolify_where_offered(self) -> Self:
+    def problems(self) -> Iterator[KeyedValueError]:
         server_type = catalog.SERVER_TYPES[self.type]
         if server_type.vcpus < catalog.COOLIFY_MIN_VCPUS or server_type.memory_gb < catalog.COOLIFY_MIN_MEMORY_GB:
-            raise KeyedValueError(
+            yield KeyedValueError(
                 "type",
                 "{type!r} has {vcpus} vCPU and {memory} GB; Coolify needs at least "
                 f"{catalog.COOLIFY_MIN_VCPUS} vCPU and {catalog.COOLIFY_MIN_MEMORY_GB} GB",
@@ -48,11 +48,10 @@ class ServerSettings(ConfigModel):
                 memory=server_type.memory_gb,
             )
         if self.location not in server_type.locations:
-            raise KeyedValueError(
+            yield KeyedValueError(
                 "location",
                 "{location!r} does not offer {type!r}; it is offered in {offered}",
                 location=self.location,
                 type=self.type,
                 offered=", ".join(server_type.locations),
             )
-        return self

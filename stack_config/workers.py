@@ -1,8 +1,9 @@
 """The `workers` section: servers for Coolify's apps behind a load balancer (components/workers.py)."""
 
-from typing import Literal, Self
+from collections.abc import Iterator
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from stack_config import catalog
 from stack_config.base import ConfigModel, KeyedValueError
@@ -35,23 +36,18 @@ class WorkerSettings(ConfigModel):
         default=LoadBalancerSettings(), description="The load balancer in front of the workers."
     )
 
-    @model_validator(mode="after")
-    def _one_worker_for_http_challenges(self) -> Self:
+    def problems(self) -> Iterator[KeyedValueError]:
         if self.count > 1 and self.load_balancer.dns and self.load_balancer.certificates == "http-01":
-            raise KeyedValueError(
+            yield KeyedValueError(
                 "loadBalancer.certificates",
                 "'http-01' with {count} workers: Let's Encrypt's HTTP challenge for an app name reaches a "
                 "worker at random through the load balancer, and certificates fail; use dns-01",
                 count=self.count,
             )
-        return self
-
-    @model_validator(mode="after")
-    def _fits_the_load_balancer(self) -> Self:
         limit = catalog.LOAD_BALANCER_TYPES[self.load_balancer.type].max_targets
         if self.count > limit:
             bigger = [name for name, kind in catalog.LOAD_BALANCER_TYPES.items() if kind.max_targets >= self.count]
-            raise KeyedValueError(
+            yield KeyedValueError(
                 "count",
                 "{count} workers exceed the {limit} targets of a {type}; use workers.loadBalancer.type {bigger}",
                 count=self.count,
@@ -59,4 +55,3 @@ class WorkerSettings(ConfigModel):
                 type=self.load_balancer.type,
                 bigger=" or ".join(bigger),
             )
-        return self

@@ -22,10 +22,15 @@ STACKS = ("staging", "production")
 NAMESPACE = "hetzner-coolify"
 
 
-def _merged(shipped: Any, change: Any) -> Any:
+def _merged(shipped: Any, change: Any, *, removing: bool = True) -> Any:
+    """`change` merged into `shipped`; a None in `change` removes the key, or with `removing=False` stays to remove
+    it from what the result is merged into next."""
     if isinstance(shipped, dict) and isinstance(change, dict):
-        merged = {**shipped, **{key: _merged(shipped.get(key), value) for key, value in change.items()}}
-        return {key: value for key, value in merged.items() if value is not None}
+        merged = {
+            **shipped,
+            **{key: _merged(shipped.get(key), value, removing=removing) for key, value in change.items()},
+        }
+        return {key: value for key, value in merged.items() if value is not None or not removing}
     return change
 
 
@@ -55,8 +60,24 @@ def shipped_value(stack: str, key: str) -> Any:
 
 
 # `pulumi up` refuses the shipped files' example values (StackConfig.example_values): a stack the tests
-# deploy has its own in their place.
-OWN_VALUES = {"coolify": {"adminEmail": "ops@acme-apps.eu"}}
+# deploy has a team's own in their place (a key and an age recipient made for the tests, whose private halves
+# nobody kept; the admin key keeps the example's name, so the resources keep theirs).
+OWN_VALUES: dict[str, Any] = {
+    "domain": "acme-apps.eu",
+    "adminSshKeys": [
+        {
+            "name": "alice",
+            "publicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJwQdVwansEJNialkX0rPNcfT/HcFFaGo/FRPzn/qw1x "
+            "alice@laptop",
+        }
+    ],
+    "adminCidrs": ["85.214.132.0/24", "2a01:4f8:1234::/48"],
+    "coolify": {"adminEmail": "ops@acme-apps.eu"},
+    "backups": {
+        "ageRecipient": "age16gdq58uh04382tk3q4smhr8gry6uw92tzk6udh6lx35fpj6kka8sa85a0q",
+        "storage": {"accountId": "3f2a9c0b7d1e4f5a8b6c9d0e1f2a3b4c"},
+    },
+}
 
 
 def record(
@@ -69,7 +90,8 @@ def record(
     PlanMocks as `pulumi preview`."""
     mock = mocks or ApplyMocks()
     previewing = isinstance(mock, PlanMocks)
-    settings = stack_settings(stack, changes if previewing else _merged(OWN_VALUES, changes or {}), secret_keys)
+    own = _merged(OWN_VALUES, changes or {}, removing=False)
+    settings = stack_settings(stack, changes if previewing else own, secret_keys)
     return run_program(PROJECT_DIR, settings, mock, preview=previewing)
 
 

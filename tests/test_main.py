@@ -55,7 +55,7 @@ def test_outputs_are_the_stable_addresses(recorded: Recorded) -> None:
 
 def test_outputs_tell_how_to_reach_the_dashboard(recorded: Recorded) -> None:
     outputs = recorded("production", "apply").outputs
-    assert outputs["coolifyDashboardUrl"] == "https://coolify.example.com"
+    assert outputs["coolifyDashboardUrl"] == "https://coolify.acme-apps.eu"
     assert outputs["coolifyTunnelCommand"] == (
         f"ssh -N -L 8000:127.0.0.1:8000 -L 6001:127.0.0.1:6001 -L 6002:127.0.0.1:6002 ops@{outputs['ipv4Address']}"
     )
@@ -105,8 +105,8 @@ def test_app_names_point_at_the_load_balancer_the_dashboard_at_the_host() -> Non
         if record.inputs["type"] == "A"
     }
     balancer, host = recording.outputs["loadBalancerIpv4"], recording.outputs["ipv4Address"]
-    assert addresses == {"example.com": balancer, "www.example.com": balancer, "api.example.com": balancer,
-                         "*.example.com": balancer, "coolify.example.com": host}  # fmt: skip
+    assert addresses == {"acme-apps.eu": balancer, "www.acme-apps.eu": balancer, "api.acme-apps.eu": balancer,
+                         "*.acme-apps.eu": balancer, "coolify.acme-apps.eu": host}  # fmt: skip
     assert recording.named("coolify-direct-ports").urn in recording.named("workers-coolify-key").dependencies
 
 
@@ -144,13 +144,22 @@ def test_every_secret_a_step_sends_is_accepted_by_the_hardened_sshd() -> None:
 def test_a_deploy_refuses_example_values_that_a_preview_only_warns_about() -> None:
     settings = stack_settings("staging")
     previewed = run_program(PROJECT_DIR, settings, PlanMocks(), preview=True)
-    assert [line.split(": ", 1)[0] for line in previewed.warnings] == ["hetzner-coolify:coolify.adminEmail"]
+    examples = [
+        "hetzner-coolify:domain",
+        "hetzner-coolify:adminSshKeys[0].publicKey",
+        "hetzner-coolify:adminCidrs[0]",
+        "hetzner-coolify:adminCidrs[1]",
+        "hetzner-coolify:coolify.adminEmail",
+        "hetzner-coolify:backups.ageRecipient",
+        "hetzner-coolify:backups.storage.accountId",
+    ]
+    assert [line.split(": ", 1)[0] for line in previewed.warnings] == examples
     with pytest.raises(ProgramError) as refused:
         run_program(PROJECT_DIR, settings, ApplyMocks(), preview=False)
-    assert str(refused.value).startswith(
-        "hetzner-coolify:coolify.adminEmail: 'ops@example.com' is on a domain reserved"
-    )
-    assert str(refused.value).endswith("(`pulumi up` deploys no example value)")
+    lines = str(refused.value).splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == examples
+    assert lines[4].startswith("hetzner-coolify:coolify.adminEmail: 'ops@example.com' is on a domain reserved")
+    assert all(line.endswith("(`pulumi up` deploys no example value)") for line in lines)
 
 
 @pytest.mark.parametrize(

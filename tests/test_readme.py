@@ -1,18 +1,22 @@
 """The README tells a newcomer the truth: the quick start, every config key, every output."""
 
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import pytest
+import yaml
 from pydantic import BaseModel
 
 from policies.guardrails import POLICIES
 from preview.policy_config import PolicyDefaults, resolve
-from stack_config import StackConfig
-from tests.conftest import PROJECT_DIR, record
+from stack_config import StackConfig, load_stack_config
+from tests.conftest import NAMESPACE, OWN_VALUES, PROJECT_DIR, STACKS, record, stack_settings
 
 README = (PROJECT_DIR / "README.md").read_text()
 
@@ -121,3 +125,44 @@ def test_the_layout_table_covers_every_module_of_the_program_and_the_preview() -
         return any(shown in paths or (f"{module.parent}/" in paths and f"`{module.name}" in row) for paths, row in rows)
 
     assert [str(module) for module in modules if not covered(module)] == []
+
+
+def _first_steps_keys() -> list[str]:
+    section = README.split("## Your first 15 minutes", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip() for line in section.splitlines() if line.strip().startswith("| `")]
+    return [re.findall(r"`([^`]+)`", row.split("|")[1])[0] for row in rows]
+
+
+def test_the_first_steps_say_how_to_replace_every_example_value_of_the_shipped_stacks() -> None:
+    for stack in STACKS:
+        settings = stack_settings(stack)
+        config = load_stack_config(NAMESPACE, stack, settings.config, settings.secret_keys)
+        flagged = {re.split(r"[\[]", key)[0] for key, _ in config.example_values()}
+        assert flagged and flagged <= set(_first_steps_keys()), stack
+
+
+def test_the_first_steps_take_a_copy_of_staging_to_a_clean_preview(tmp_path: Path) -> None:
+    """Steps 2 to 4: the staging file copied as `dev`, each example replaced by a team's own value, previews clean
+    and says what to run next."""
+    for name in ("__main__.py", "components", "stack_config"):
+        (tmp_path / name).symlink_to(PROJECT_DIR / name)
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path)
+    shipped = yaml.safe_load((PROJECT_DIR / "Pulumi.staging.yaml").read_text())["config"]
+    # Every key of the shipped file is one the steps say how to set.
+    assert {key.split(".")[0] for key in _first_steps_keys()} == {key.split(":", 1)[1] for key in shipped}
+    own = {key: OWN_VALUES[key.split(":", 1)[1]] for key in shipped}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": own}))
+    result = subprocess.run(
+        [sys.executable, "-m", "preview", "--stack", "dev", "--project-dir", str(tmp_path)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Before `pulumi up`" not in result.stdout
+    assert '"hetzner-coolify-dev"' in result.stdout and "dev.acme-apps.eu" in result.stdout
+    # The pack's paths are absolute when the project is elsewhere than the pack, as here.
+    assert result.stdout.rstrip().splitlines()[-1].replace(f"{PROJECT_DIR}/", "") == (
+        "Next: pulumi up --stack dev --policy-pack policies --policy-pack-config policies/config/staging.json"
+    )

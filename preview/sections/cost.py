@@ -5,6 +5,7 @@ silently counted it as free would be wrong without saying so.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from preview.engine import RecordedResource, RecordedStack
@@ -15,6 +16,8 @@ from stack_config import catalog
 # Nothing in a stack says how large its backups are: the estimate assumes 14 sets (7 daily, 4 weekly,
 # 3 monthly) of 1 GB each.
 ASSUMED_BACKUP_GB = 14
+# The compact report's widest line.
+WIDTH = 110
 
 
 @dataclass(frozen=True)
@@ -91,22 +94,49 @@ def monthly_total(recording: RecordedStack) -> float:
 class CostEstimate:
     title = "Cost"
 
+    def __init__(self, compact: bool = False) -> None:
+        self.compact = compact
+
     def render(self, recording: RecordedStack) -> SectionReport:
         heading = f"Estimated monthly cost, EUR net (price table of {catalog.CATALOG_DATE}: {catalog.PRICE_SOURCE}):"
         try:
             lines = cost_lines(recording)
         except MissingPriceError as error:
-            return SectionReport([heading, f"    error: {error}"], failed=True)
+            return SectionReport(
+                [heading, f"    error: {error}"], failed=True, problem=str(error), fix="the missing price"
+            )
         grouped: defaultdict[tuple[str, float, str, bool], float] = defaultdict(float)
         # Servers first, then what each adds, then addresses, storage and the rest.
         order = ("server", "Hetzner backups", "primary", "volume", "load balancer", "R2")
         for line in sorted(lines, key=lambda line: (_rank(line.item, order), line.item)):
             grouped[line.item, line.unit_price, line.unit, line.unconfirmed] += line.quantity
+        total = round(sum(line.amount for line in lines), 2)
+        if self.compact:
+            return SectionReport(_compact(grouped, total))
         rows = []
         for (item, unit_price, unit, unconfirmed), quantity in grouped.items():
             amount = quantity * unit_price
             count = f"{quantity:g} {unit}".strip()
             flag = "  (price unconfirmed)" if unconfirmed else ""
             rows.append(f"    {item:<52} {count:>8} x {unit_price:8.4f} = {amount:8.2f}{flag}")
-        total = round(sum(line.amount for line in lines), 2)
         return SectionReport([heading, *rows, f"    {'total':<52} {'':>8}   {'':8}   {total:8.2f}"])
+
+
+def _compact(grouped: Mapping[tuple[str, float, str, bool], float], total: float) -> list[str]:
+    """The total, then each item with its amount on as few lines as fit."""
+    items = []
+    for (item, unit_price, unit, unconfirmed), quantity in grouped.items():
+        if unit:  # R2's item already says how much it assumes
+            what = item if item.startswith("R2") else f"{item} {quantity:g} {unit}"
+        else:
+            what = item if quantity == 1 else f"{quantity:g} x {item}"
+        items.append(f"{what} {quantity * unit_price:.2f}{' (price unconfirmed)' if unconfirmed else ''}")
+    heading = f"Cost: {total:.2f} EUR a month, net (estimate; prices of {catalog.CATALOG_DATE}; --details: the table):"
+    lines = [heading, "   "]
+    for item in items:
+        # Items break between each other only, never inside one.
+        if len(lines[-1]) > 4 and len(lines[-1]) + len(item) + 2 > WIDTH:
+            lines[-1] += ";"
+            lines.append("   ")
+        lines[-1] += f"{';' if len(lines[-1]) > 4 else ''} {item}"
+    return lines

@@ -167,12 +167,24 @@ def _duration(seconds: float) -> str:
 class DeployTime:
     title = "Deploy time"
 
+    def __init__(self, compact: bool = False) -> None:
+        self.compact = compact
+
     def render(self, recording: RecordedStack) -> SectionReport:
         heading = "Deploy time of a new stack (estimate; latencies in preview/sections/deploy_time.py):"
         try:
             plan = schedule(recording.resources)
         except MissingLatencyError as error:
-            return SectionReport([heading, f"    error: {error}"], failed=True)
+            return SectionReport(
+                [heading, f"    error: {error}"], failed=True, problem=str(error), fix="the missing latency"
+            )
+        if self.compact:
+            longest = max(plan.critical_path, key=latency, default=None)
+            slowest = f"; the longest: {longest.name}, {_duration(latency(longest))}" if longest else ""
+            total = _duration(plan.total_seconds)
+            return SectionReport(
+                [f"Deploy time (estimate): about {total}, {len(plan.critical_path)} steps in a row{slowest}"]
+            )
         rows = [
             f"      {latency(resource):6.1f} s  {resource.name}  ({resource.type})" for resource in plan.critical_path
         ]

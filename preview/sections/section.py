@@ -10,6 +10,10 @@ from preview.engine import RecordedStack
 class SectionReport:
     lines: list[str]
     failed: bool = False
+    problem: str = ""
+    """Why the section failed, in a few words: the line on stderr says it (`7 mandatory policy violations (...)`)."""
+    fix: str = ""
+    """What the reader must fix, for the report's `Next:` line (`the 7 mandatory policy violations`)."""
 
 
 class Section(Protocol):

@@ -6,19 +6,18 @@ from preview.sections.section import SectionReport
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
+def counts(recording: RecordedStack) -> str:
+    """'1 stack, 5 components, 41 cloud resources'."""
+    components = sum(1 for resource in recording.resources if not resource.custom and resource.type != STACK_TYPE)
+    custom = sum(1 for resource in recording.resources if resource.custom)
+    return f"1 stack, {_count(components, 'component')}, {_count(custom, 'cloud resource')}"
+
+
 class Summary:
     title = "Summary"
 
     def render(self, recording: RecordedStack) -> SectionReport:
-        components = sum(1 for resource in recording.resources if not resource.custom and resource.type != STACK_TYPE)
-        custom = sum(1 for resource in recording.resources if resource.custom)
-        return SectionReport(
-            [
-                "Resources:",
-                f"    + {len(recording.resources)} to create "
-                f"(1 stack, {_count(components, 'component')}, {_count(custom, 'cloud resource')})",
-            ]
-        )
+        return SectionReport(["Resources:", f"    + {len(recording.resources)} to create ({counts(recording)})"])
 
 
 def _count(number: int, noun: str) -> str:

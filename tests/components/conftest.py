@@ -44,7 +44,7 @@ def record_components(
 
 
 def naming(config: StackConfig) -> Naming:
-    return Naming.for_environment(config.environment)
+    return Naming.for_stack(config.environment)
 
 
 def host(config: StackConfig) -> Host:

@@ -94,6 +94,19 @@ def test_requirements_hold_no_provider_sdk() -> None:
     assert all("==" in line for line in lines)
 
 
+def _pins(path: Path) -> dict[str, str]:
+    lines = [line for line in path.read_text().splitlines() if "==" in line and not line.startswith("#")]
+    return dict(line.split("==", 1) for line in lines)
+
+
+def test_the_pack_runs_on_the_versions_the_preview_runs_it_on() -> None:
+    # The CLI installs policies/requirements.txt into the pack's own venv; the offline preview runs the pack on
+    # requirements-preview.txt (and the program's requirements.txt): one version of each, or the two differ.
+    preview = _pins(PROJECT_DIR / "requirements.txt") | _pins(PROJECT_DIR / "requirements-preview.txt")
+    pack = _pins(PACK_DIR / "requirements.txt")
+    assert {name: preview.get(name) for name in pack} == pack
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_config_files_are_valid(pack: PolicyPackProcess, stack: str) -> None:
     settings = resolve(pack.defaults(), PACK_DIR / "config" / f"{stack}.json")
@@ -135,14 +148,24 @@ def test_config_files_are_json_objects_of_known_policies(pack: PolicyPackProcess
         assert set(json.loads(path.read_text())) <= names, path
 
 
-def test_production_without_backups_is_refused(pack: PolicyPackProcess) -> None:
-    recording = record("production", {"backups": {"enabled": False}})
-    pack.configure(resolve(pack.defaults(), PACK_DIR / "config" / "production.json"), "production", "hetzner-coolify")
+@pytest.mark.parametrize(("policy_config", "level"), [("production", "mandatory"), ("staging", "advisory")])
+def test_postgres_without_backups_is_refused_in_production_and_a_warning_elsewhere(
+    pack: PolicyPackProcess, policy_config: str, level: str
+) -> None:
+    # The configuration refuses `backups.enabled: false` in a production stack before the pack sees it
+    # (stack_config): the program is the staging stack's, protected as production is, judged by each
+    # environment's policy configuration.
+    protected = {"protect": True, "deleteProtection": True}
+    recording = record("staging", {"backups": {"enabled": False}, "protection": protected})
+    pack.configure(
+        resolve(pack.defaults(), PACK_DIR / "config" / f"{policy_config}.json"), "staging", "hetzner-coolify"
+    )
     resources = analyzer_resources(recording, {})
     found = pack.analyze(resources) + pack.analyze_stack(resources)
     assert [(item.policy, item.level, item.resource) for item in found] == [
-        ("postgres-container-enable-backups", "mandatory", "docker:index/container:Container: data-postgres")
+        ("postgres-container-enable-backups", level, "docker:index/container:Container: data-postgres")
     ]
+    assert "`hetzner-coolify:backups.enabled: true`" in found[0].detail
 
 
 @pytest.mark.parametrize("stack", STACKS)

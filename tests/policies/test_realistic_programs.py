@@ -131,7 +131,7 @@ def admin_port_open_to_everyone(firewall: str, rule: int, port: int, service: st
 
 
 def tutorial_verdicts(stack: str) -> tuple[Verdict, ...]:
-    """The tutorial's mistakes; staging relaxes two policies to advisory and does not require protection."""
+    """The tutorial's mistakes; staging relaxes three policies to advisory and does not require protection."""
     relaxed = "advisory" if stack == "staging" else "mandatory"
     postgres = f"{CONTAINER}: postgres"
     verdicts = (
@@ -171,11 +171,13 @@ def tutorial_verdicts(stack: str) -> tuple[Verdict, ...]:
             "postgres image 'postgres:16' uses the tag '16', a major version that moves with every minor release; "
             "pin a release (postgres:17.6) or a digest.",
         ),
-        mandatory(
+        Verdict(
+            relaxed,
             "postgres-container-enable-backups",
             postgres,
             "postgres runs PostgreSQL but no backup job of the stack names it: add the backups component (a systemd "
-            "timer with OnCalendar= whose job dumps the container 'postgres').",
+            "timer with OnCalendar= whose job dumps the container 'postgres'; in this repository's program, "
+            "`hetzner-coolify:backups.enabled: true`, the default).",
         ),
     )
     if stack == "staging":

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from preview.changes import Change, changes, report_lines
-from preview.engine import ProgramError, RecordedResource, RecordedStack
+from preview.engine import ProgramError, RecordedResource, RecordedStack, run_program
+from preview.mocks import ApplyMocks
 from preview.recording import save
 from stack_config import StackConfig
-from tests.conftest import PROJECT_DIR, record
+from tests.conftest import OWN_VALUES, PROJECT_DIR, record, stack_settings
 from tests.test_readme import README, config_keys
 
 STACK_URN = "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s"
@@ -84,7 +85,7 @@ class TestComparison:
         assert changes(stack(old), stack(moved)) == []
 
 
-ALICE_KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIA2FAAB9YEE4rEw/DUJHbOGWax1rVeqX1KJVEd60ESW7"
+ALICE_KEY = OWN_VALUES["adminSshKeys"][0]["publicKey"]
 BOB_KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIIO4Nfmou0qSZck/EI1bcb3SVzR9h4TQDDcPmUwSwSBh"
 # Every config key, changed on a deployed stack: (key, what changes, the stack it is deployed as, the change).
 WITH_WORKERS = {"workers": {"count": 2}}
@@ -102,7 +103,7 @@ ON_S3 = {
 }
 CONFIG_CHANGES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("environment", "staging", {}, {"environment": "staging"}),
-    ("domain", "another zone", {}, {"domain": "example.org"}),
+    ("domain", "another zone", {}, {"domain": "acme-shop.eu"}),
     ("dns.zoneId", "set", {}, {"dns": {"zoneId": "1234567890abcdef1234567890abcdef"}}),
     ("dns.namespace", "prod", {}, {"dns": {"namespace": "prod"}}),
     ("dns.apex", "false", {}, {"dns": {"apex": False}}),
@@ -120,10 +121,10 @@ CONFIG_CHANGES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("server.backups", "false", {}, {"server": {"backups": False}}),
     ("server.adminUser", "admin2", {}, {"server": {"adminUser": "admin2"}}),
     ("adminSshKeys", "a key added", {}, {"adminSshKeys": [
-        {"name": "alice", "publicKey": f"ssh-ed25519 {ALICE_KEY}"},
+        {"name": "alice", "publicKey": ALICE_KEY},
         {"name": "bob", "publicKey": f"ssh-ed25519 {BOB_KEY}"},
     ]}),
-    ("adminCidrs", "another network", {}, {"adminCidrs": ["198.51.100.0/24"]}),
+    ("adminCidrs", "another network", {}, {"adminCidrs": ["85.214.133.0/24"]}),
     ("coolify.version", "4.7.8", {}, {"coolify": {"version": "4.7.8"}}),
     ("coolify.adminEmail", "another", {}, {"coolify": {"adminEmail": "admin@acme-apps.eu"}}),
     ("coolify.adminUsername", "root-admin", {}, {"coolify": {"adminUsername": "root-admin"}}),
@@ -241,7 +242,7 @@ DNS_ADDRESS_RECORDS = [f"dns-{label}-{kind}" for label in ("apex", "api", "cooli
         ({"postgres": {"volumeSizeGb": 200}}, [], ["data-postgres-volume"], []),
         ({"coolify": {"version": "4.7.8"}}, [], [],
          ["coolify-direct-ports", "coolify-install-coolify", "coolify-wait-for-coolify"]),
-        ({"adminCidrs": ["198.51.100.0/24"]}, [], ["host-firewall"], []),
+        ({"adminCidrs": ["85.214.133.0/24"]}, [], ["host-firewall"], []),
         ({"dns": {"defaults": {"ttl": 300}}}, [], DNS_ADDRESS_RECORDS, []),
         ({"backups": {"schedule": "*-*-* 04:30:00 UTC"}}, [], [], ["backups-install-job"]),
         ({"protection": {"protect": False}}, [], [], []),
@@ -277,7 +278,9 @@ def preview_against(reference: Path, *arguments: str) -> subprocess.CompletedPro
 
 def test_a_stateful_replacement_in_production_fails_naming_the_resource_and_the_input(tmp_path: Path) -> None:
     deployed = tmp_path / "deployed.json"
-    save(record("production", {"server": {"location": "fsn1"}}), deployed)
+    # Recorded as `--against` records the shipped file: with its example values, which a preview only warns about.
+    moved = stack_settings("production", {"server": {"location": "fsn1"}})
+    save(run_program(PROJECT_DIR, moved, ApplyMocks(), preview=True), deployed)
     result = preview_against(deployed)
     assert result.returncode == 1
     assert "+- replace  hcloud:index/server:Server  host-server: location (forces replacement)" in result.stdout

@@ -1,11 +1,11 @@
-"""Per-stack policy configuration, resolved like `pulumi preview --policy-pack-config`."""
+"""Per-stack policy configuration, resolved like `pulumi preview --policy-pack-config`, and which file a stack uses."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from preview.policy_config import PolicyConfigError, PolicyDefaults, PolicySetting, resolve
+from preview.policy_config import ConfigChoice, PolicyConfigError, PolicyDefaults, PolicySetting, choose, resolve
 
 DEFAULTS = {
     "a-b-c-disallow-x": PolicyDefaults("mandatory", {"minLength": {"type": "integer", "default": 16}}),
@@ -74,3 +74,34 @@ def test_bad_configuration_is_refused_with_one_line(tmp_path: Path, content: obj
     with pytest.raises(PolicyConfigError) as caught:
         resolve(DEFAULTS, config_file(tmp_path, content))
     assert str(caught.value) == message
+
+
+def pack_with(tmp_path: Path, *configs: str) -> Path:
+    (tmp_path / "config").mkdir()
+    for name in configs:
+        (tmp_path / "config" / f"{name}.json").write_text("{}")
+    return tmp_path
+
+
+def test_a_stack_uses_its_own_file_first(tmp_path: Path) -> None:
+    pack = pack_with(tmp_path, "staging", "dev")
+    assert choose(pack, "dev", "staging") == ConfigChoice(pack / "config" / "dev.json", "stack", "dev", "staging")
+
+
+def test_a_stack_without_its_own_file_uses_its_environments(tmp_path: Path) -> None:
+    pack = pack_with(tmp_path, "staging", "production")
+    assert choose(pack, "dev", "staging") == ConfigChoice(
+        pack / "config" / "staging.json", "environment", "dev", "staging"
+    )
+
+
+def test_without_either_file_every_policy_keeps_its_level(tmp_path: Path) -> None:
+    pack = pack_with(tmp_path, "production")
+    assert choose(pack, "dev", "staging") == ConfigChoice(None, "none", "dev", "staging")
+    assert choose(tmp_path / "no-pack", "dev", "dev").path is None
+
+
+def test_a_file_given_wins(tmp_path: Path) -> None:
+    pack = pack_with(tmp_path, "staging", "dev")
+    given = tmp_path / "mine.json"
+    assert choose(pack, "dev", "staging", given) == ConfigChoice(given, "given", "dev", "staging")

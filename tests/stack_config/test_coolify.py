@@ -15,8 +15,7 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"coolify": {"closeDirectPorts": "sometimes"}},
-        "hetzner-coolify:coolify.closeDirectPorts: 'sometimes' is invalid; input should be a valid boolean, unable to "
-        "interpret input",
+        "hetzner-coolify:coolify.closeDirectPorts: 'sometimes' is not a boolean; allowed: true or false",
     ),
     *(("staging", {"coolify": {"adminEmail": email}},
        f"hetzner-coolify:coolify.adminEmail: {email!r} is not an email address Coolify's installer can carry; "
@@ -51,4 +50,4 @@ def test_bad_value_gives_one_line_naming_the_key(stack: str, changes: dict[str, 
 )  # fmt: skip
 def test_an_admin_email_on_a_domain_reserved_for_examples_is_an_example_value(email: str, example: bool) -> None:
     found = load("staging", {"coolify": {"adminEmail": email}}).example_values()
-    assert [key for key, _ in found] == (["coolify.adminEmail"] if example else [])
+    assert ("coolify.adminEmail" in [key for key, _ in found]) is example

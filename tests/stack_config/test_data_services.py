@@ -32,9 +32,10 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
      "hetzner-coolify:postgres.user: 'postgres' is the internal superuser; apps get a role of their own: allowed: "
      "any other plain SQL name, e.g. app"),
     ("staging", {"postgres": {"localPort": 80}},
-     "hetzner-coolify:postgres.localPort: 80 is invalid; input should be greater than or equal to 1024"),
+     "hetzner-coolify:postgres.localPort: 80 is out of range; allowed: 1024-65535 (publish on 127.0.0.1 of the "
+     "server for SSH tunnels; off by default)"),
     ("staging", {"postgres": {"storage": "nfs"}},
-     "hetzner-coolify:postgres.storage: 'nfs' is invalid; input should be 'docker-volume' or 'hetzner-volume'"),
+     "hetzner-coolify:postgres.storage: 'nfs' is not one of the choices; allowed: docker-volume, hetzner-volume"),
     ("staging", {"redis": {"image": "redis"}},
      "hetzner-coolify:redis.image: 'redis' is not pinned: it names no release; " + REDIS_IMAGES),
 ]  # fmt: skip

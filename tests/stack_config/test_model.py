@@ -16,9 +16,9 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"severType": "cx33"},
-        "hetzner-coolify:severType: is not a known key; allowed: environment, domain, dns, server, adminSshKeys, "
-        "adminCidrs, coolify, postgres, redis, docker, backups, workers, coolifyApiToken, backupS3AccessKeyId, "
-        "backupS3SecretAccessKey, protection",
+        "hetzner-coolify:severType: is not a known key (did you mean server?); allowed: environment, domain, dns, "
+        "server, adminSshKeys, adminCidrs, coolify, postgres, redis, docker, backups, workers, coolifyApiToken, "
+        "backupS3AccessKeyId, backupS3SecretAccessKey, protection",
     ),
     (
         "staging",
@@ -41,8 +41,7 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"protection": {"protect": "yes please"}},
-        "hetzner-coolify:protection.protect: 'yes please' is invalid; input should be a valid boolean, unable to "
-        "interpret input",
+        "hetzner-coolify:protection.protect: 'yes please' is not a boolean; allowed: true or false",
     ),
 ]  # fmt: skip
 
@@ -73,22 +72,24 @@ def test_stack_file_overrides_an_environment_default() -> None:
     assert config.protection.delete_protection is True
 
 
-def test_a_stack_named_otherwise_must_name_its_environment() -> None:
+def test_a_stack_named_otherwise_is_staging_unless_it_says_otherwise() -> None:
+    """Stacks of any name (stack_config/stacks.py; tests/stack_config/test_stacks.py has the rest)."""
     settings = stack_settings("staging")
+    assert load_stack_config(NAMESPACE, "dev", settings.config).environment == "staging"
+    config = {**settings.config, f"{NAMESPACE}:environment": "production"}
+    assert load_stack_config(NAMESPACE, "dev", config).environment == "production"
     with pytest.raises(ConfigError) as caught:
-        load_stack_config(NAMESPACE, "dev", settings.config)
+        load_stack_config(NAMESPACE, "dev", {**settings.config, f"{NAMESPACE}:environment": "dev"})
     assert caught.value.problems == [
-        "hetzner-coolify:environment: 'dev' (taken from the stack name 'dev') is not an environment; "
-        "allowed: staging, production"
+        "hetzner-coolify:environment: 'dev' (set) is not an environment; allowed: staging, production"
     ]
-    config = {**settings.config, f"{NAMESPACE}:environment": "staging"}
-    assert load_stack_config(NAMESPACE, "dev", config).environment == "staging"
 
 
 def test_secret_fields_are_never_echoed() -> None:
     lines = problems("staging", {"backupS3SecretAccessKey": ["hunter2", "hunter3"]})
     assert lines == [
-        "hetzner-coolify:backupS3SecretAccessKey: a secret value is invalid; input should be a valid string"
+        "hetzner-coolify:backupS3SecretAccessKey: a secret value is not text; allowed: text, set with `pulumi config "
+        "set --secret`"
     ]
 
 
@@ -103,3 +104,48 @@ def test_secret_values_are_never_echoed() -> None:
 def test_the_config_and_the_policy_pack_bound_admin_sources_alike() -> None:
     """The pack runs without pydantic, so it cannot import the model: the two bounds are kept equal here."""
     assert ADMIN_SOURCE_PREFIX == ADMIN_PREFIX
+
+
+ALICE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA2FAAB9YEE4rEw/DUJHbOGWax1rVeqX1KJVEd60ESW7 alice@example.com"
+# model_dump() of the shipped stack files as the code before stacks of any name (33597a6) validated them, written
+# out once: staging and production must validate to exactly this, whatever the defaults now derive from.
+STAGING_BEFORE: dict[str, Any] = {
+    "environment": "staging",
+    "domain": "example.com",
+    "dns": {"zone_id": None, "namespace": "staging", "apex": True, "www": True, "dashboard": "coolify",
+            "subdomains": ["api"], "wildcard": True, "caa": True, "defaults": {"ttl": 1, "proxied": False},
+            "overrides": {}},
+    "server": {"type": "cx33", "location": "nbg1", "image": "ubuntu-24.04", "backups": False, "admin_user": "ops"},
+    "admin_ssh_keys": [{"name": "alice", "public_key": ALICE_KEY}],
+    "admin_cidrs": ["203.0.113.0/24", "2001:db8:1234::/48"],
+    "coolify": {"version": "4.7.7", "admin_email": "ops@example.com", "admin_username": "admin",
+                "close_direct_ports": True},
+    "postgres": {"enabled": True, "image": "postgres:17.6-bookworm", "database": "app", "user": "app",
+                 "memory_mb": 1024, "storage": "docker-volume", "volume_size_gb": 20, "local_port": None},
+    "redis": {"enabled": True, "image": "redis:7.4.6-bookworm", "memory_mb": 256},
+    "docker": {"ssh_identity_file": None},
+    "backups": {"enabled": True, "schedule": "*-*-* 02:00:00 UTC",
+                "age_recipient": "age1e0n8hx68j4g0ts6z78gx0ee0f30a3309f7gydjy4lkzdmy6wxepqurfhtx",
+                "retention": {"daily": 7, "weekly": 4, "monthly": 3}, "ping_url": None,
+                "storage": {"kind": "r2", "account_id": "0123456789abcdef0123456789abcdef", "jurisdiction": "eu",
+                            "location": None}},
+    "workers": {"count": 0, "type": "cx33", "load_balancer": {"type": "lb11", "dns": True, "health_check_label": "api",
+                                                             "certificates": "dns-01"}},
+    "coolify_api_token": None,
+    "backup_s3_access_key_id": None,
+    "backup_s3_secret_access_key": None,
+    "protection": {"protect": False, "delete_protection": False},
+}  # fmt: skip
+PRODUCTION_BEFORE: dict[str, Any] = {
+    **STAGING_BEFORE,
+    "environment": "production",
+    "dns": {**STAGING_BEFORE["dns"], "namespace": ""},
+    "server": {**STAGING_BEFORE["server"], "type": "cx43", "backups": True},
+    "postgres": {**STAGING_BEFORE["postgres"], "storage": "hetzner-volume", "volume_size_gb": 100},
+    "protection": {"protect": True, "delete_protection": True},
+}
+
+
+@pytest.mark.parametrize(("stack", "before"), [("staging", STAGING_BEFORE), ("production", PRODUCTION_BEFORE)])
+def test_the_shipped_stacks_validate_to_the_config_they_had(stack: str, before: dict[str, Any]) -> None:
+    assert load(stack).model_dump() == before

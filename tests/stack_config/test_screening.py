@@ -71,11 +71,9 @@ BAD_VALUES: list[tuple[dict[str, Any], str]] = [
      f"hetzner-coolify:adminSshKeys[0].publicKey: '{ALICE[:80]}…' (5099 characters) is 5099 characters long; "
      "allowed: at most 4096 (an RSA-16384 key and a comment)"),
     ({"adminSshKeys": [{"name": f"k{index}", "publicKey": ALICE} for index in range(33)]},
-     "hetzner-coolify:adminSshKeys: a list of 33 items is invalid; list should have at most 32 items after "
-     "validation, not 33"),
+     "hetzner-coolify:adminSshKeys: has 33 items; allowed: 1-32 items"),
     ({"dns": {"subdomains": [f"app{index}" for index in range(51)]}},
-     "hetzner-coolify:dns.subdomains: a list of 51 items is invalid; list should have at most 50 items after "
-     "validation, not 51"),
+     "hetzner-coolify:dns.subdomains: has 51 items; allowed: at most 50 items"),
     ({"dns": {"subdomains": [f"a{index}" for index in range(101)]}},
      "hetzner-coolify:dns.subdomains: is a list of 101 items; allowed: at most 100"),
     ({"workers": {"count": 10**30}},
@@ -160,8 +158,8 @@ def test_a_secret_key_is_never_shown_even_in_the_sections_own_rules() -> None:
 
 def test_a_secret_that_looks_like_one_in_a_list_is_not_shown() -> None:
     assert problems("staging", {"adminCidrs": {"token": HETZNER_TOKEN}}) == [
-        "hetzner-coolify:adminCidrs: a mapping holding a value that looks like a secret is invalid; input should be "
-        "a valid list"
+        "hetzner-coolify:adminCidrs: a mapping holding a value that looks like a secret is not a list; allowed: a list "
+        "of 1-98 items, each an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.0/24 or 2001:db8::/48"
     ]
 
 

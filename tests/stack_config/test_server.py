@@ -46,8 +46,7 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"server": {"backups": "maybe"}},
-        "hetzner-coolify:server.backups: 'maybe' is invalid; input should be a valid boolean, "
-        "unable to interpret input",
+        "hetzner-coolify:server.backups: 'maybe' is not a boolean; allowed: true or false",
     ),
     (
         "staging",
@@ -62,7 +61,7 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
     (
         "staging",
         {"adminSshKeys": []},
-        "hetzner-coolify:adminSshKeys: [] is invalid; list should have at least 1 item after validation, not 0",
+        "hetzner-coolify:adminSshKeys: has no items; allowed: 1-32 items",
     ),
     (
         "staging",
@@ -92,7 +91,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
         "staging",
         {"adminSshKeys": [{"name": "alice"}]},
         "hetzner-coolify:adminSshKeys[0].publicKey: is required (OpenSSH public key line: ssh-ed25519, "
-        "ecdsa-sha2-* or ssh-rsa of at least 3072 bits)",
+        "ecdsa-sha2-* or ssh-rsa of at least 3072 bits); allowed: one line of a .pub file, e.g. the output of "
+        "`cat ~/.ssh/id_ed25519.pub`",
     ),
     (
         "staging",
@@ -120,7 +120,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
         "staging",
         {"adminCidrs": None},
         "hetzner-coolify:adminCidrs: is required (Networks allowed to reach SSH and, while open, "
-        "Coolify's direct ports)",
+        "Coolify's direct ports); allowed: a list of 1-98 items, each an IPv4 or IPv6 network in CIDR notation, "
+        "e.g. 203.0.113.0/24 or 2001:db8::/48",
     ),
     (
         "production",
@@ -217,8 +218,7 @@ def test_production_accepts_admin_networks_up_to_the_bound(sources: list[str]) -
 
 def test_admin_sources_are_bounded_in_number() -> None:
     assert problems("staging", {"adminCidrs": [f"203.0.{index}.0/24" for index in range(99)]}) == [
-        "hetzner-coolify:adminCidrs: a list of 99 items is invalid; list should have at most 98 items after "
-        "validation, not 99"
+        "hetzner-coolify:adminCidrs: has 99 items; allowed: 1-98 items"
     ]
 
 

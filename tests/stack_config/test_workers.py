@@ -9,7 +9,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
      "hetzner-coolify:workers.count: 30 workers exceed the 25 targets of a lb11; use workers.loadBalancer.type "
      "lb21 or lb31"),
     ("staging", {"workers": {"count": -1}},
-     "hetzner-coolify:workers.count: -1 is invalid; input should be greater than or equal to 0"),
+     "hetzner-coolify:workers.count: -1 is out of range; allowed: 0-100 (worker servers for Coolify's apps; 0 runs "
+     "apps on the main server)"),
     ("staging", {"workers": {"count": 2, "type": "cx99"}},
      "hetzner-coolify:workers.type: 'cx99' is not a Hetzner server type; allowed: cx23, cx33, cx43, cx53, cax11, "
      "cax21, cax31, cax41, cpx12, cpx22, cpx32, cpx42, cpx52, cpx62, ccx13, ccx23, ccx33, ccx43, ccx53, ccx63"),
@@ -31,8 +32,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
      "hetzner-coolify:workers.loadBalancer.certificates: 'http-01' with 2 workers: Let's Encrypt's HTTP challenge "
      "for an app name reaches a worker at random through the load balancer, and certificates fail; use dns-01"),
     ("staging", {"workers": {"loadBalancer": {"certificates": "self-signed"}}},
-     "hetzner-coolify:workers.loadBalancer.certificates: 'self-signed' is invalid; input should be 'dns-01' or "
-     "'http-01'"),
+     "hetzner-coolify:workers.loadBalancer.certificates: 'self-signed' is not one of the choices; allowed: dns-01, "
+     "http-01"),
     ("staging", {"coolifyApiToken": "1|token-in-clear"},
      "hetzner-coolify:coolifyApiToken: must be set with `pulumi config set --secret`, not in clear in the stack "
      "file"),

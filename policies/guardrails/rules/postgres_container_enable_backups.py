@@ -18,6 +18,9 @@ BUCKET_TYPES = ["cloudflare:index/r2Bucket:R2Bucket", "aws:s3/bucketV2:BucketV2"
 # buckets no API can create) names it in this setting.
 EXTERNAL_BUCKET_SETTING = "BACKUP_S3_BUCKET"
 SCHEDULE_MARKER = "OnCalendar="
+# The stack setting of this repository's program that adds the backups component: a violation names it, so that
+# whoever reads the report knows which key to change.
+BACKUPS_SETTING = "hetzner-coolify:backups.enabled"
 
 
 def _texts(resource: PolicyResource) -> list[tuple[str, str]]:
@@ -70,7 +73,8 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         if not jobs:
             report(
                 f"{database.name} runs PostgreSQL but no backup job of the stack names it: add the backups component "
-                f"(a systemd timer with {SCHEDULE_MARKER} whose job dumps the container '{name or database.name}').",
+                f"(a systemd timer with {SCHEDULE_MARKER} whose job dumps the container '{name or database.name}'; "
+                f"in this repository's program, `{BACKUPS_SETTING}: true`, the default).",
                 database.urn,
             )
             continue

@@ -64,3 +64,18 @@ def test_a_load_balancer_type_without_a_price_fails_the_estimate() -> None:
 def test_every_orderable_type_has_a_price() -> None:
     assert all(kind.monthly_eur > 0 for kind in catalog.SERVER_TYPES.values())
     assert all(kind.monthly_eur > 0 for kind in catalog.LOAD_BALANCER_TYPES.values())
+
+
+def test_the_compact_report_gives_the_total_and_each_item_on_few_lines(recorded: Recorded) -> None:
+    lines = CostEstimate(compact=True).render(recorded("production", "plan")).lines
+    assert lines[0].startswith(f"Cost: 25.46 EUR a month, net (estimate; prices of {catalog.CATALOG_DATE};")
+    items = " ".join(lines[1:])
+    assert "server cx43 15.99;" in items and "volume 100 GB 5.72;" in items
+    assert len(lines) <= 3 and all(len(line) <= 110 for line in lines)
+
+
+def test_a_missing_price_fails_the_compact_report_too() -> None:
+    server = RecordedResource("urn:server", "hcloud:index/server:Server", "web", inputs={"serverType": "cx99"})
+    report = CostEstimate(compact=True).render(RecordedStack("p", "s", (server,), ()))
+    assert report.failed and report.fix == "the missing price"
+    assert report.problem == "web: server type 'cx99' has no price in stack_config/catalog.py"

@@ -117,3 +117,17 @@ def test_every_step_of_every_feature_has_its_own_latency() -> None:
     }
     assert scripts == set(STEP_LATENCIES)
     assert not DeployTime().render(recording).failed
+
+
+def test_the_compact_report_is_one_line(recorded: Recorded) -> None:
+    (line,) = DeployTime(compact=True).render(recorded("staging", "plan")).lines
+    assert line.startswith("Deploy time (estimate): about ")
+    assert line.endswith("; the longest: coolify-install-coolify, 5 min 00 s")
+
+
+def test_a_missing_latency_fails_the_compact_report_too() -> None:
+    report = DeployTime(compact=True).render(
+        RecordedStack("p", "s", (node("owner-install", "command:remote:Command"),), ())
+    )
+    assert report.failed and report.fix == "the missing latency"
+    assert report.problem.startswith("owner-install runs no script of components/scripts/")

@@ -24,7 +24,8 @@ def job(
 
 NO_JOB = (
     "postgres runs PostgreSQL but no backup job of the stack names it: add the backups component (a systemd timer "
-    "with OnCalendar= whose job dumps the container 'app-postgres')."
+    "with OnCalendar= whose job dumps the container 'app-postgres'; in this repository's program, "
+    "`hetzner-coolify:backups.enabled: true`, the default)."
 )
 NO_BUCKET = (
     "postgres's backup job writes to no bucket: create the bucket in the stack and name it in the job, or name an "
