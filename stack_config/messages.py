@@ -155,7 +155,7 @@ class _Place:
     """The place as keys and indexes of the stack file (without the tags pydantic adds for a union's member)."""
 
 
-def _unwrap(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
+def unwrap(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
     """`X | None` and `Annotated[X, ...]` -> X and the metadata; a union of several types stays a union."""
     metadata: tuple[Any, ...] = ()
     while True:
@@ -194,17 +194,17 @@ def _walk(location: list[Any]) -> _Place:
     for index, part in enumerate(location):
         members = _tagged_members(annotation)
         if part in members:
-            annotation, metadata = _unwrap(members[part])
+            annotation, metadata = unwrap(members[part])
             continue
         keys.append(part)
         if get_origin(annotation) in (list, dict):
-            annotation, metadata = _unwrap(get_args(annotation)[-1])
+            annotation, metadata = unwrap(get_args(annotation)[-1])
             continue
         found = annotation.model_fields if _is_model(annotation) else {}
         field = next((f for name, f in found.items() if part in (name, f.alias)), None)
         if field is None:
             return _Place(None, (), None, keys + location[index + 1 :])
-        annotation, metadata = _unwrap(field.annotation)
+        annotation, metadata = unwrap(field.annotation)
         metadata = (*field.metadata, *metadata)
     return _Place(annotation, metadata, field, keys)
 
@@ -239,9 +239,9 @@ def _form(annotation: Any, metadata: tuple[Any, ...]) -> str:
     if annotation is str:
         return "text"
     if origin is list:
-        return f"a list of {_length(metadata)}, each {_form(*_unwrap(get_args(annotation)[0]))}"
+        return f"a list of {_length(metadata)}, each {_form(*unwrap(get_args(annotation)[0]))}"
     if origin is dict:
-        return f"a mapping of names to {_form(*_unwrap(get_args(annotation)[1]))}"
+        return f"a mapping of names to {_form(*unwrap(get_args(annotation)[1]))}"
     if _is_model(annotation):
         return f"a mapping with the keys {', '.join(f.alias or n for n, f in annotation.model_fields.items())}"
     members = _tagged_members(annotation)

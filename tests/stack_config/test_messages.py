@@ -4,7 +4,7 @@ pydantic's internals, and every independent problem of a file is reported at onc
 import json
 from collections.abc import Callable, Iterator
 from types import UnionType
-from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
+from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
 import annotated_types
 import pytest
@@ -12,6 +12,7 @@ from pydantic import BaseModel, SecretStr, Tag
 
 from stack_config import ConfigError, StackConfig, load_stack_config
 from stack_config.base import ConfigModel
+from stack_config.messages import unwrap
 from tests.conftest import NAMESPACE, stack_settings
 from tests.stack_config.conftest import ALICE, problems
 
@@ -36,19 +37,6 @@ def _classes(model: type[BaseModel]) -> Iterator[str]:
 CLASS_NAMES = tuple(_classes(ConfigModel))
 
 
-def _unwrap(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
-    metadata: tuple[Any, ...] = ()
-    while True:
-        members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if get_origin(annotation) is Annotated:
-            annotation, *extra = get_args(annotation)
-            metadata += tuple(extra)
-        elif get_origin(annotation) in (Union, UnionType) and len(members) == 1:
-            annotation = members[0]
-        else:
-            return annotation, metadata
-
-
 Wrap = Callable[[Any], dict[str, Any]]
 
 
@@ -69,7 +57,7 @@ def keys_of(model: type[BaseModel], prefix: str, wrap: Wrap) -> Iterator[Key]:
     for name, field in model.model_fields.items():
         alias = field.alias or name
         key = f"{prefix}{alias}"
-        annotation, metadata = _unwrap(field.annotation)
+        annotation, metadata = unwrap(field.annotation)
         metadata = (*field.metadata, *metadata)
         nullable = not prefix or type(None) in get_args(field.annotation)
 
@@ -80,13 +68,13 @@ def keys_of(model: type[BaseModel], prefix: str, wrap: Wrap) -> Iterator[Key]:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from keys_of(annotation, f"{key}.", at)
         elif get_origin(annotation) is list:
-            item, _ = _unwrap(get_args(annotation)[0])
+            item, _ = unwrap(get_args(annotation)[0])
             if isinstance(item, type) and issubclass(item, BaseModel):
                 yield from keys_of(
                     item, f"{key}[0].", _within(at, lambda value: [{"name": "bob", "publicKey": ALICE, **value}])
                 )
         elif get_origin(annotation) is dict:
-            value_model, _ = _unwrap(get_args(annotation)[1])
+            value_model, _ = unwrap(get_args(annotation)[1])
             yield from keys_of(value_model, f"{key}.api.", _within(at, lambda value: {"api": value}))
         elif get_origin(annotation) in (Union, UnionType):
             for member in get_args(annotation):
