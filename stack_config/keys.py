@@ -4,6 +4,7 @@ silently ignored by Pulumi), a flat key with a dot (`server.type`, what `pulumi 
 """
 
 import difflib
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 
@@ -16,6 +17,8 @@ PROVIDER_NAMESPACES = ("hcloud", "cloudflare", "docker", "command", "random", "t
 NAMESPACE_LIKENESS = 0.8
 # How alike a key must be to an allowed one to suggest it (difflib's default).
 KEY_LIKENESS = 0.6
+# A key named like a secret: its value is never quoted in a suggested command, whatever it looks like.
+_SECRET_NAME = re.compile(r"token|secret|passw|credential|private|key$", re.IGNORECASE)
 # A value quoted in a suggested command is at most this long; a longer one is written <value>.
 MAX_QUOTED_VALUE = 60
 
@@ -71,11 +74,13 @@ def flat_key(project: str, key: str, value: str, sections: Mapping[str, Sequence
         first = meant or first
     elif inner not in sections[first]:
         meant = did_you_mean(inner, sections[first])
-        hint = f"did you mean {meant}?" if meant else f"allowed: {', '.join(sections[first])}"
-        problem += f", and {inner!r} is not a key of {first} ({hint})"
-        inner = meant or inner
+        if meant is None:
+            # No key it could mean: a command would set a key the configuration refuses.
+            return f"{problem}, and {inner!r} is not a key of {first}; allowed: {', '.join(sections[first])}"
+        problem += f", and {inner!r} is not a key of {first} (did you mean {meant}?)"
+        inner = meant
     path = ".".join((first, inner, *deeper))
-    shown = _quoted(value, secret)
+    shown = _quoted(value, secret or bool(_SECRET_NAME.search(key)))
     set_secret = "--secret " if secret else ""
     return (
         f"{problem}; set it nested with `pulumi config set {set_secret}--path {path} {shown}`, or in the stack "

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError, create_model
 
 from stack_config import keys
 from stack_config.base import ConfigModel, Problem
+from stack_config.dns import DnsSettings
 from stack_config.messages import describe, shown
 from stack_config.model import StackConfig, rule_problems, with_defaults
 from stack_config.screening import key_path, raw_key_name, refused_character, screen
@@ -58,9 +59,14 @@ def load_stack_config(
     problems += screened.problems
     values = {key: value for key, value in screened.values.items() if key not in screened.refused}
     problems += _key_problems(namespace, raw, values, secret_keys)
-    environment, environment_problem = _environment(prefix, stack, values, "environment" in screened.refused)
+    environment, environment_problem = _environment(
+        prefix, stack, values, refused="environment" in screened.refused, secret="environment" in hidden
+    )
     if environment_problem:
         problems.append(environment_problem)
+    namespace_problem = _namespace_problem(prefix, stack, values)
+    if namespace_problem:
+        problems.append(namespace_problem)
     # An unknown environment still validates the rest, with the defaults of the one the stack's name suggests;
     # no rule that reads the environment runs.
     data = with_defaults(values, environment or default_environment(stack) or "staging", stack)
@@ -119,7 +125,7 @@ def _top_level_keys() -> dict[str, list[str]]:
 
 
 def _environment(
-    prefix: str, stack: str, values: Mapping[str, Any], refused: bool
+    prefix: str, stack: str, values: Mapping[str, Any], *, refused: bool, secret: bool
 ) -> tuple[Environment | None, Problem | None]:
     """The stack's environment, or None and why there is none (no reason when the gate refused it)."""
     where = (f"{prefix}environment",)
@@ -139,7 +145,8 @@ def _environment(
     if given not in ENVIRONMENTS:
         return None, Problem(
             where,
-            f"{prefix}environment: {shown(given)} (set) is not an environment; allowed: {', '.join(ENVIRONMENTS)}",
+            f"{prefix}environment: {'a secret value' if secret else shown(given)} (set) is not an environment; "
+            f"allowed: {', '.join(ENVIRONMENTS)}",
         )
     if stack in ENVIRONMENTS and given != stack:
         return None, Problem(
@@ -148,6 +155,28 @@ def _environment(
             "environment must be that environment",
         )
     return ENVIRONMENTS[ENVIRONMENTS.index(given)], None
+
+
+def _namespace_problem(prefix: str, stack: str, values: Mapping[str, Any]) -> Problem | None:
+    """A stack named like a record of the stack on the domain itself (`api`: api.<domain>) that would take its name
+    as its DNS namespace and write that record's name too: Cloudflare would keep both, and the name would answer
+    from either server."""
+    dns = values.get("dns")
+    if stack not in _default_record_labels() or (isinstance(dns, dict) and "namespace" in dns):
+        return None
+    return Problem(
+        (f"{prefix}dns", "namespace"),
+        f"{prefix}dns.namespace: is required for the stack {stack!r}: its name is a record of the stack on the domain "
+        f"itself ({stack}.<domain>), which its own records would take by default; set another, e.g. "
+        f"`pulumi config set --path dns.namespace {stack}-stack`",
+    )
+
+
+@functools.cache
+def _default_record_labels() -> frozenset[str]:
+    """The labels of the records a stack writes by default under its name space (but the apex and wildcard)."""
+    fields = DnsSettings.model_fields
+    return frozenset({"www", fields["dashboard"].default, *fields["subdomains"].default})
 
 
 @functools.cache

@@ -24,6 +24,9 @@ _TOKEN_PREFIX = re.compile(r"gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_li
 # upper case, lower case and digits (Hetzner API tokens: 64 of [A-Za-z0-9]; Cloudflare API tokens: 40 of
 # [A-Za-z0-9_-]). Hex digests and account ids are lower case only and stay printable.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+/=_.~-]{32,}")
+# Laravel Sanctum's personal access tokens, which Coolify's API issues: "<id>|<40 random letters and digits>"
+# (laravel/sanctum HasApiTokens::createToken: `$token->getKey().'|'.$plainTextToken`, Str::random(40)).
+_SANCTUM_TOKEN = re.compile(r"[0-9]+\|[A-Za-z0-9]{40,}")
 # A `secure:` value of the passphrase and cloud secrets providers: "v1:<nonce>:<ciphertext>", base64 parts.
 _CIPHERTEXT = re.compile(r"v1:[A-Za-z0-9+/=]{8,}:[A-Za-z0-9+/=]{8,}")
 
@@ -47,7 +50,9 @@ def private_material(text: str) -> str | None:
 
 def looks_like_secret(text: str) -> bool:
     """Whether printing `text` could print a secret: private material, a known token, or a token-shaped word."""
-    if private_material(text) is not None or _TOKEN_PREFIX.match(text) or _CIPHERTEXT.fullmatch(text):
+    if private_material(text) is not None or _TOKEN_PREFIX.match(text):
+        return True
+    if _CIPHERTEXT.fullmatch(text) or _SANCTUM_TOKEN.fullmatch(text):
         return True
     return bool(
         _TOKEN_SHAPE.fullmatch(text)

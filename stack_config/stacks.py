@@ -9,7 +9,8 @@ Its environment (staging or production) and its DNS name space default from it:
 - dns.namespace: '' for the stack named `production`, the stack's name for every other one, so that two stacks
   never write the same DNS names unless someone sets `dns.namespace` on purpose.
 
-Other code imports MAX_PREFIX_CHARS and stack_name_problem (components/naming.py, the preview).
+stack_config/loader.py checks every stack's name and applies these defaults; components/naming.py names the
+resources `<project>-<stack>`.
 """
 
 import re
@@ -30,6 +31,10 @@ MAX_PREFIX_CHARS = MAX_NAME_CHARS - MAX_SUFFIX_CHARS
 PRODUCTION_WORDS = frozenset({"prod", "prd", "production", "live"})
 
 _STACK_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", re.ASCII)
+# A stack's workers are named `<prefix>-worker-<n>` and their firewall and placement groups `<prefix>-workers[-<n>]`
+# (components/workers.py): a stack named `<other>-worker-1` or `<other>-workers` would name its server or firewall
+# as the other stack's, which Hetzner refuses in a shared project, whichever of the two comes second.
+_WORKER_SUFFIX = re.compile(r".*-(worker-[0-9]+|workers(-[0-9]+)?)", re.ASCII)
 
 
 def stack_name_problem(project: str, stack: str) -> str | None:
@@ -38,6 +43,12 @@ def stack_name_problem(project: str, stack: str) -> str | None:
     A name is lowercase letters, digits and hyphens, starting and ending with a letter or digit, and
     `<project>-<stack>` is at most MAX_PREFIX_CHARS long."""
     room = MAX_PREFIX_CHARS - len(project) - 1
+    if _WORKER_SUFFIX.fullmatch(stack):
+        return (
+            f"stack {stack!r}: ends like the names of another stack's workers ({project}-{stack} names a worker, "
+            f"the workers' firewall or a placement group of the stack {stack.rsplit('-worker', 1)[0]!r}); choose "
+            "another name"
+        )
     if _STACK_NAME.fullmatch(stack) and len(stack) <= room:
         return None
     limit = (
@@ -52,8 +63,9 @@ def stack_name_problem(project: str, stack: str) -> str | None:
 
 
 def production_word(stack: str) -> str | None:
-    """The part of the stack's name that says production (`prod` in `prod-eu`), or None."""
-    return next((part for part in re.split(r"[-_.]", stack.lower()) if part in PRODUCTION_WORDS), None)
+    """The part of the stack's name that says production (`prod` in `prod-eu`, `prod2` in `eu-prod2`), or None."""
+    parts = re.split(r"[-_.]", stack.lower())
+    return next((part for part in parts if part.rstrip("0123456789") in PRODUCTION_WORDS), None)
 
 
 def default_environment(stack: str) -> Environment | None:

@@ -5,6 +5,7 @@ import pytest
 
 from stack_config import ConfigError, load_stack_config
 from stack_config.keys import did_you_mean
+from stack_config.sensitive import looks_like_secret
 from tests.conftest import NAMESPACE, stack_settings
 
 
@@ -86,3 +87,38 @@ def test_a_flat_secret_is_never_quoted() -> None:
 )  # fmt: skip
 def test_did_you_mean(name: str, choices: tuple[str, ...], meant: str | None) -> None:
     assert did_you_mean(name, choices) == meant
+
+
+COOLIFY_TOKEN = "3|Xk9pQ2mL7vR4tW8zB1nC6yH5jF0dG3sAe7uK2qPx"
+
+
+def test_a_flat_key_never_quotes_a_secret_in_the_command_it_suggests() -> None:
+    # A Coolify (Laravel Sanctum) token in clear under a key no section has: no command to set a refused key.
+    (token_line,) = refused({"hetzner-coolify:coolify.apiToken": COOLIFY_TOKEN})
+    assert COOLIFY_TOKEN not in token_line and "pulumi config set" not in token_line
+    assert token_line == (
+        "hetzner-coolify:coolify.apiToken: is a flat key with a dot, and 'apiToken' is not a key of coolify; "
+        "allowed: version, adminEmail, adminUsername, closeDirectPorts"
+    )
+    # A value that looks like nothing secret, under a key named like a secret.
+    (password_line,) = refused({"hetzner-coolify:backups.storage.secretAccessKey": "hunter2-Pass!"})
+    assert "hunter2" not in password_line
+    assert password_line.endswith(
+        "`pulumi config set --path backups.storage.secretAccessKey <value>`, or in the stack file as "
+        "`storage: {secretAccessKey: <value>}` under `hetzner-coolify:backups:`"
+    )
+
+
+def test_an_environment_set_as_a_secret_is_never_shown() -> None:
+    settings = stack_settings("staging")
+    # Nothing in the value looks secret: only how it was set says so.
+    raw = {**settings.config, "hetzner-coolify:environment": "hunter2-Pass"}
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(NAMESPACE, "dev", raw, frozenset({"hetzner-coolify:environment"}))
+    assert caught.value.problems == [
+        "hetzner-coolify:environment: a secret value (set) is not an environment; allowed: staging, production"
+    ]
+
+
+def test_a_coolify_token_looks_like_a_secret() -> None:
+    assert looks_like_secret(COOLIFY_TOKEN) and not looks_like_secret("3|short")

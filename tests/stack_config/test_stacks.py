@@ -67,6 +67,7 @@ def test_the_room_left_follows_the_project_name() -> None:
     ("stack", "word"),
     [("prod", "prod"), ("prod-eu", "prod"), ("production-2", "production"), ("eu-live", "live"), ("prd", "prd"),
      ("eu_prod", "prod"), ("x.live", "live"), ("PROD", "prod"), ("product", None), ("liver", None), ("dev", None),
+     ("prod2", "prod2"), ("production1", "production1"), ("eu-live2", "live2"), ("pr-123", None), ("v2", None),
      ("staging", None), ("pr-123", None)],
 )  # fmt: skip
 def test_names_that_look_like_production(stack: str, word: str | None) -> None:
@@ -129,3 +130,23 @@ def test_a_name_that_cannot_name_resources_is_one_line_with_the_files_other_prob
 def test_a_name_space_set_on_purpose_is_kept() -> None:
     assert load_as("dev", "staging", {"dns": {"namespace": "team.dev"}}).dns.namespace == "team.dev"
     assert load_as("production", "production", {"dns": {"namespace": "www2"}}).dns.namespace == "www2"
+
+
+@pytest.mark.parametrize("stack", ["api", "www", "coolify"])
+def test_a_stack_named_like_a_record_of_the_domain_must_choose_its_namespace(stack: str) -> None:
+    assert problems_as(stack) == [
+        f"hetzner-coolify:dns.namespace: is required for the stack {stack!r}: its name is a record of the stack on "
+        f"the domain itself ({stack}.<domain>), which its own records would take by default; set another, e.g. "
+        f"`pulumi config set --path dns.namespace {stack}-stack`"
+    ]
+    assert load_as(stack, changes={"dns": {"namespace": f"{stack}-stack"}}).dns.namespace == f"{stack}-stack"
+
+
+@pytest.mark.parametrize(
+    ("stack", "other"), [("staging-worker-1", "staging"), ("x-workers", "x"), ("a-workers-2", "a")]
+)
+def test_a_stack_named_like_another_stacks_workers_is_refused(stack: str, other: str) -> None:
+    assert problems_as(stack) == [
+        f"stack {stack!r}: ends like the names of another stack's workers (hetzner-coolify-{stack} names a worker, "
+        f"the workers' firewall or a placement group of the stack {other!r}); choose another name"
+    ]
