@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from preview.policy_config import ConfigChoice, PolicyConfigError, choose
-from preview.stack_files import StackFileError, StackSettings, read_stack
+from preview.stack_files import StackSettings, read_stack
+from preview.strict_yaml import StackFileError
 
 if TYPE_CHECKING:  # the model imports pydantic: only a stack of this repository's program needs it
     from stack_config.model import StackConfig

@@ -14,7 +14,8 @@ from preview.changes import changes, report_lines
 from preview.engine import ProgramError, RecordedStack, run_program
 from preview.mocks import ApplyMocks
 from preview.recording import load
-from preview.stack_files import StackFileError, read_stack
+from preview.stack_files import read_stack
+from preview.strict_yaml import StackFileError
 
 HERE = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,8 @@ the way the program does (a file that does not validate is its own preview's pro
 
 from pathlib import Path
 
-from preview.stack_files import StackFileError, available_stacks, read_stack
+from preview.stack_files import available_stacks, read_stack
+from preview.strict_yaml import StackFileError
 from stack_config.loader import ConfigError, load_stack_config
 from stack_config.model import StackConfig
 

@@ -172,7 +172,7 @@ def _check_rewrite(before: str, after: str) -> None:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Plain YAML: no anchors and aliases (the strict reader in preview/stack_files.py refuses them)."""
+    """Plain YAML: no anchors and aliases (the strict reader in preview/strict_yaml.py refuses them)."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True

@@ -131,7 +131,7 @@ CONTROL = (
 
 
 def cli_type(stack: str, key: str, type_name: str) -> str:
-    """The CLI's refusal of a value that is not of the type Pulumi.yaml declares (preview/stack_files.py)."""
+    """The CLI's refusal of a value that is not of the type Pulumi.yaml declares (preview/config_declarations.py)."""
     return f"validating stack config: Stack '{stack}' with configuration key '{key}' must be of type '{type_name}'"
 
 

@@ -1,7 +1,7 @@
 """.github/stacks.json, the stacks CI previews and deploys: each deployable, named validly, production by hand only.
 
 `problems` states the list's rules; deploy.yml's `stacks` job checks the same with jq before anything deploys, and
-tests/test_workflows.py runs that check on every refused list below (REFUSED) to show it refuses them too.
+tests/workflows/test_deploys.py runs that check on every refused list below (REFUSED) to show it refuses them too.
 """
 
 import copy

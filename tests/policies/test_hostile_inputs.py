@@ -24,7 +24,7 @@ from policies.guardrails.support.secret_inputs import (
 )
 from policies.guardrails.support.secret_strength import weakness
 from preview.analyzer import PolicyPackProcess, analyzer_resources
-from preview.stack_files import StackFileError, load_yaml
+from preview.strict_yaml import StackFileError, load_yaml
 from preview.values import format_value
 from stack_config.calendar import parse_schedule
 from stack_config.screening import refused_character

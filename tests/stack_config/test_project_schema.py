@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from preview.stack_files import StackConfigError, read_stack
+from preview.config_declarations import StackConfigError
+from preview.stack_files import read_stack
 from stack_config import ConfigError, StackConfig, load_stack_config
 from stack_config.project_schema import COMMAND, main, project_config, render, rewrite, undeclared_keys
 from tests.conftest import NAMESPACE, PROJECT_DIR, STACKS, stack_settings

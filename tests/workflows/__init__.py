@@ -1,0 +1,1 @@
+"""The GitHub workflows: actionlint clean, and the safety properties a team copying them relies on."""
