@@ -75,7 +75,7 @@ class StackConfig(ConfigModel):
     environment: Environment = Field(
         description="staging or production. Default: the stack's name for the stacks named staging and production, "
         "staging for any other stack, except that a stack whose name looks like production (prod, prd, production "
-        "or live as a part of it: prod-eu, eu-live) must set it."
+        "or live as a part of it, digits after it or not: prod-eu, eu-live, prod2) must set it."
     )
     domain: Domain | None = Field(
         default=None, description="Cloudflare zone to create records in; without one, names are <ip>.sslip.io."

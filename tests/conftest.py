@@ -22,15 +22,17 @@ STACKS = ("staging", "production")
 NAMESPACE = "hetzner-coolify"
 
 
-def _merged(shipped: Any, change: Any, *, removing: bool = True) -> Any:
-    """`change` merged into `shipped`; a None in `change` removes the key, or with `removing=False` stays to remove
-    it from what the result is merged into next."""
+def _merged(shipped: Any, change: Any) -> Any:
     if isinstance(shipped, dict) and isinstance(change, dict):
-        merged = {
-            **shipped,
-            **{key: _merged(shipped.get(key), value, removing=removing) for key, value in change.items()},
-        }
-        return {key: value for key, value in merged.items() if value is not None or not removing}
+        merged = {**shipped, **{key: _merged(shipped.get(key), value) for key, value in change.items()}}
+        return {key: value for key, value in merged.items() if value is not None}
+    return change
+
+
+def layered(base: Any, change: Any) -> Any:
+    """`change` over `base`, keeping the None that tells stack_settings() to remove a key."""
+    if isinstance(base, dict) and isinstance(change, dict):
+        return {**base, **{key: layered(base.get(key), value) for key, value in change.items()}}
     return change
 
 
@@ -90,8 +92,7 @@ def record(
     PlanMocks as `pulumi preview`."""
     mock = mocks or ApplyMocks()
     previewing = isinstance(mock, PlanMocks)
-    own = _merged(OWN_VALUES, changes or {}, removing=False)
-    settings = stack_settings(stack, changes if previewing else own, secret_keys)
+    settings = stack_settings(stack, changes if previewing else layered(OWN_VALUES, changes or {}), secret_keys)
     return run_program(PROJECT_DIR, settings, mock, preview=previewing)
 
 

@@ -15,7 +15,7 @@ from preview.engine import ProgramError, RecordedResource, RecordedStack, run_pr
 from preview.mocks import ApplyMocks
 from preview.recording import save
 from stack_config import StackConfig
-from tests.conftest import OWN_VALUES, PROJECT_DIR, record, stack_settings
+from tests.conftest import OWN_VALUES, PROJECT_DIR, layered, record, stack_settings
 from tests.test_readme import README, config_keys
 
 STACK_URN = "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s"
@@ -173,13 +173,6 @@ CONFIG_CHANGES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("protection.deleteProtection", "false", {}, {"protection": {"deleteProtection": False}}),
 ]  # fmt: skip
 SECRETS = frozenset({"coolifyApiToken", "backupS3AccessKeyId", "backupS3SecretAccessKey"})
-
-
-def layered(base: Any, change: Any) -> Any:
-    """`change` over `base`, keeping the None that tells record() to remove a key."""
-    if isinstance(base, dict) and isinstance(change, dict):
-        return {**base, **{key: layered(base.get(key), value) for key, value in change.items()}}
-    return change
 
 
 def change_row(key: str, description: str, base: dict[str, Any], mutation: dict[str, Any]) -> str:
