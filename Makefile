@@ -17,7 +17,7 @@ PREVIEW_SET := $(VENV)/.installed-preview
 DEV_SET := $(VENV)/.installed-dev
 INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: venv preview diff test lint typecheck unit real-server system-packages benchmark clean
+.PHONY: venv preview diff test lint typecheck unit real-server system-packages benchmark clean restore-drill
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ venv: $(DEV_SET)
 
 preview: $(PREVIEW_SET)
 	@$(BIN)/python -m preview --stack $(STACK) $(if $(DETAILS),--details)
+
+# The quarterly restore drill: the newest backup of SOURCE (default STACK) restored into a scratch database on
+# STACK's server, each table's rows counted against what the backup recorded; PASS or FAIL, exit status to match.
+# Needs the Pulumi CLI logged in, AGE_IDENTITY_FILE, and SSH to the server as its admin user. STACK must be a
+# staging stack unless FORCE_PRODUCTION_TARGET=1.
+SOURCE ?=
+FORCE_PRODUCTION_TARGET ?=
+restore-drill:
+	@bash components/scripts/restore-drill.sh --stack $(STACK) --source $(or $(SOURCE),$(STACK)) \
+		$(if $(FORCE_PRODUCTION_TARGET),--allow-production-target)
 
 # What `pulumi up` would change in a stack deployed from REF; fails on a stateful replacement not in ALLOW.
 diff: $(PREVIEW_SET)

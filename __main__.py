@@ -8,7 +8,9 @@ from components.coolify import Coolify, CoolifyArgs
 from components.data_services import DataServices, DataServicesArgs
 from components.dns import Dns, DnsArgs
 from components.host import Host, HostArgs
+from components.monitoring import Monitoring, MonitoringArgs, main_server_containers, worker_peers
 from components.naming import Naming
+from components.upgrade_backup import UpgradeBackup, UpgradeBackupArgs
 from components.workers import Workers, WorkersArgs
 from stack_config import load_from_pulumi
 
@@ -24,9 +26,17 @@ host = Host(
         admin_cidrs=config.admin_cidrs,
         close_direct_ports=config.coolify.close_direct_ports,
         naming=naming,
+        deploy_key_rotation=config.rotation.deploy_key,
     ),
 )
-coolify = Coolify("coolify", CoolifyArgs(config.coolify, host))
+before_upgrade: list[pulumi.Resource] = []
+if config.backups.enabled:
+    postgres_image = config.postgres.image if config.postgres.enabled else None
+    upgrade_backup = UpgradeBackup(
+        "upgrade-backup", UpgradeBackupArgs(host, config.coolify.version, postgres_image, after=[host.hardened])
+    )
+    before_upgrade.append(upgrade_backup.done)
+coolify = Coolify("coolify", CoolifyArgs(config.coolify, host, after=before_upgrade))
 workers = None
 if config.workers.count:
     workers = Workers(
@@ -49,7 +59,9 @@ if workers and workers.app_addresses and config.domain and config.workers.load_b
     )
 data = DataServices(
     "data",
-    DataServicesArgs(config.postgres, config.redis, config.docker, host, config.protection, naming, [coolify.ready]),
+    DataServicesArgs(
+        config.postgres, config.redis, config.docker, host, config.protection, naming, [coolify.ready], config.rotation
+    ),
 )
 if config.backups.enabled:
     backups = Backups(
@@ -62,6 +74,7 @@ if config.backups.enabled:
             protection=config.protection,
             naming=naming,
             after=[coolify.ready],
+            token_rotation=config.rotation.backup_token,
         ),
     )
     pulumi.export("backupEndpoint", backups.endpoint)
@@ -70,6 +83,44 @@ if config.backups.enabled:
     pulumi.export("backupAccessKeyId", backups.access_key_id)
     pulumi.export("backupSecretAccessKey", backups.secret_access_key)
     pulumi.export("backupSigningKey", backups.signing_key)
+if config.monitoring.enabled:
+    Monitoring(
+        "monitoring",
+        MonitoringArgs(
+            settings=config.monitoring,
+            webhook_url=config.monitoring_webhook_url,
+            heartbeat_url=config.monitoring_heartbeat_url,
+            server=host.access,
+            naming=naming,
+            dashboard_hostname=dns.dashboard_hostname,
+            containers=main_server_containers(data),
+            backups_enabled=config.backups.enabled,
+            peers=worker_peers(workers.private_ips) if workers else {},
+            # After the backup job, whose first backup is the one the monitor first finds, and the workers it pings.
+            after=[
+                coolify.ready,
+                data,
+                *([backups] if config.backups.enabled else []),
+                *(worker.hardened for worker in (workers.servers if workers else [])),
+            ],
+        ),
+    )
+    for index, worker in enumerate(workers.servers if workers else []):
+        Monitoring(
+            f"monitoring-worker-{index + 1}",
+            MonitoringArgs(
+                settings=config.monitoring,
+                webhook_url=config.monitoring_webhook_url,
+                heartbeat_url=None,
+                server=worker.access,
+                naming=naming,
+                dashboard_hostname=None,
+                containers=(),
+                backups_enabled=False,
+                peers={},
+                after=[worker.hardened],
+            ),
+        )
 
 pulumi.export("environment", config.environment)
 pulumi.export("serverId", host.server_id)

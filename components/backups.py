@@ -52,6 +52,8 @@ class BackupArgs:
     """Names the bucket (r2) and the object prefix of this stack's backups."""
     after: Sequence[pulumi.Resource]
     """What must run before the job is installed (Coolify, whose data it backs up too)."""
+    token_rotation: int = 0
+    """How many times the r2 token was rotated (`rotation.backupToken`; 0: never)."""
 
 
 def r2_endpoint(account_id: str, jurisdiction: str) -> str:
@@ -218,10 +220,15 @@ class Backups(pulumi.ComponentResource):
         self._locks.append(lock)
         # Object read and write on this one bucket: the server can neither see nor touch anything else, nor change
         # the bucket's configuration, its lock included (https://developers.cloudflare.com/r2/api/tokens/#permissions).
+        # A rotation is a token of its own, under a new name: the install step installs it and proves it with a
+        # backup, and only then is the previous one, gone from the program, deleted. The engine deletes what a
+        # program no longer registers after every other step has succeeded, and not at all when one failed
+        # (pulumi/pulumi@v3.259.0:pkg/resource/deploy/deployment_executor.go:262-270,328-333,486).
+        rotation = f"-{args.token_rotation}" if args.token_rotation else ""
         token = cloudflare.AccountToken(
-            f"{self._name}-token",
+            f"{self._name}-token{rotation}",
             account_id=storage.account_id,
-            name=f"{args.naming.prefix}-backups",
+            name=f"{args.naming.prefix}-backups{rotation}",
             policies=[
                 scoped_policy(
                     [R2_OBJECT_WRITE, R2_OBJECT_READ],

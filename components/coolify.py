@@ -32,6 +32,8 @@ class CoolifyArgs:
     settings: CoolifySettings
     host: Host
     """The server Coolify runs on; the installation starts once it is hardened."""
+    after: Sequence[pulumi.Resource] = ()
+    """What else must finish before Coolify is installed or upgraded (the backup before an upgrade)."""
 
 
 def install_inputs(version: str) -> dict[str, str]:
@@ -83,7 +85,7 @@ class Coolify(pulumi.ComponentResource):
             "install-coolify",
             "install-coolify.sh",
             install_inputs(settings.version),
-            [args.host.hardened],
+            [args.host.hardened, *args.after],
             secrets={
                 "ROOT_USERNAME": settings.admin_username,
                 "ROOT_USER_EMAIL": settings.admin_email,

@@ -1,17 +1,18 @@
 """PostgreSQL and Redis on the main server, through pulumi-docker over SSH, private to Coolify's network.
 
 Children: a Docker `Provider` reaching the server's daemon over ssh:// (after Coolify is ready);
-for each service a `RemoteImage`, a generated password (`RandomPassword`), its storage and its
-`Container`. Postgres keeps its data on a named Docker volume, or on a Hetzner `Volume` that survives
-the server (`VolumeAttachment` and a remote mount step; the container refuses to start without the
-volume). Postgres's superuser is internal (a password only for its first start, then none); apps get
-a role that owns their database and nothing more (`<name>-postgres-roles`). Volumes are separate resources, so a new
-password, image or limit replaces a container and never its data. No port is published, except
+for each service a `RemoteImage`, a generated password (`RandomPassword`; a second one from the service's
+first rotation on, see stack_config/rotation.py), its storage and its `Container`. Postgres keeps its
+data on a named Docker volume, or on a Hetzner `Volume` that survives the server (`VolumeAttachment` and a
+remote mount step; the container refuses to start without the volume). Postgres's superuser is internal (a
+password only for its first start, then none); apps get a role that owns their database and nothing more
+(`<name>-postgres-roles`). Volumes are separate resources, so a new password, image or limit replaces a
+container and never its data. No port is published, except
 Postgres on 127.0.0.1 when asked for, for SSH tunnels.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypedDict
 
 import pulumi
@@ -44,6 +45,7 @@ from components.service_containers import (
 )
 from stack_config.data_services import POSTGRES_SUPERUSER, DockerSettings, PostgresSettings, RedisSettings
 from stack_config.protection import ProtectionSettings
+from stack_config.rotation import RotationSettings, alternate_role, last_rotation, slot_in_use
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class DataServicesArgs:
     """Names and labels volumes on the server and at Hetzner."""
     after: Sequence[pulumi.Resource]
     """What must run before Docker is reached (a running Coolify, whose network the services join)."""
+    rotation: RotationSettings = field(default_factory=RotationSettings)
+    """How many times each password was rotated (0: never)."""
 
 
 @dataclass(frozen=True)
@@ -142,10 +146,29 @@ class DataServices(pulumi.ComponentResource):
             retain_on_delete=self._args.protection.protect,
         )
 
-    def _password(self, service: str) -> random.RandomPassword:
+    def _password(self, service: str, rotated_at: int = 0) -> random.RandomPassword:
+        """`rotated_at`: the rotation that gave it its value. A changed keeper makes a new password ("Arbitrary map
+        of values that, when changed, will trigger recreation of resource",
+        pulumi/pulumi-random@v4.21.4:sdk/python/pulumi_random/random_password.py:38); none at 0 leaves the first
+        deploy's password exactly as it was."""
         # Letters and digits only: the password goes into URLs and shell environments unquoted.
         return random.RandomPassword(
-            f"{self._name}-{service}-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+            f"{self._name}-{service}-password",
+            length=32,
+            special=False,
+            keepers={"rotation": str(rotated_at)} if rotated_at else None,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _alternating_passwords(
+        self, service: str, rotations: int
+    ) -> tuple[random.RandomPassword, random.RandomPassword | None]:
+        """The first deploy's password slot and, from the first rotation on, the second one; each renewed by every
+        other rotation (stack_config/rotation.py)."""
+        second_rotated_at = last_rotation(rotations, 1)
+        return (
+            self._password(service, last_rotation(rotations, 0) or 0),
+            self._password(f"{service}-alternate", second_rotated_at) if second_rotated_at is not None else None,
         )
 
     def _image(self, service: str, image: str) -> docker.RemoteImage:
@@ -163,7 +186,12 @@ class DataServices(pulumi.ComponentResource):
         )
 
     def _postgres(self, settings: PostgresSettings) -> PostgresService:
-        password = self._password("postgres")
+        # Two logins that alternate (stack_config/rotation.py): the app's role, and from the first rotation on a
+        # second one acting as it. A rotation gives the login apps do not hold a new password; databaseUrl names it
+        # once the roles step has set it.
+        rotation = self._args.rotation.postgres
+        password, alternate_password = self._alternating_passwords("postgres", rotation)
+        alternate = (alternate_role(settings.user), alternate_password) if alternate_password else None
         # Only for the image's first start, which needs one; postgres-roles.sh then removes it.
         superuser_password = self._password("postgres-superuser")
         storage, ready = self._postgres_storage(settings)
@@ -193,23 +221,30 @@ class DataServices(pulumi.ComponentResource):
                 self._on_docker(ready), pulumi.ResourceOptions(additional_secret_outputs=["envs"])
             ),
         )
+        roles_inputs = {
+            "CONTAINER": POSTGRES_HOST,
+            "SUPERUSER": POSTGRES_SUPERUSER,
+            "APP_USER": settings.user,
+            "DATABASE": settings.database,
+        }
+        passwords: dict[str, pulumi.Input[str]] = {"POSTGRES_APP_PASSWORD": pulumi.Output.secret(password.result)}
+        if alternate:
+            roles_inputs["ALTERNATE_USER"] = alternate[0]
+            passwords["POSTGRES_ALTERNATE_PASSWORD"] = pulumi.Output.secret(alternate[1].result)
         roles = remote_step(
             f"{self._name}-postgres-roles",
             self._args.host.access,
             "postgres-roles.sh",
-            {
-                "CONTAINER": POSTGRES_HOST,
-                "SUPERUSER": POSTGRES_SUPERUSER,
-                "APP_USER": settings.user,
-                "DATABASE": settings.database,
-            },
+            roles_inputs,
             parent=self,
             after=[container],
-            secrets={"POSTGRES_APP_PASSWORD": pulumi.Output.secret(password.result)},
+            secrets=passwords,
         )
+        login, login_password = alternate if alternate and slot_in_use(rotation) else (settings.user, password)
+        # After the roles step (its id), so that nothing reads a URL whose password the database does not know yet.
         url: pulumi.Output[str] = pulumi.Output.secret(
-            password.result.apply(
-                lambda value: database_url(settings.user, value, POSTGRES_HOST, POSTGRES_PORT, settings.database)
+            pulumi.Output.all(login_password.result, roles.id).apply(
+                lambda values: database_url(login, values[0], POSTGRES_HOST, POSTGRES_PORT, settings.database)
             )
         )
         return PostgresService(
@@ -261,19 +296,28 @@ class DataServices(pulumi.ComponentResource):
         return docker.ContainerVolumeArgs(host_path=VOLUME_MOUNT_POINT, container_path=POSTGRES_DATA_DIR), [mounted]
 
     def _redis(self, settings: RedisSettings) -> RedisService:
-        password = self._password("redis")
+        # Two passwords that alternate (stack_config/rotation.py). From the first rotation on the container accepts
+        # both, so the one apps hold keeps working through a rotation; the new one changes the container's
+        # environment, which replaces the container, deleting the old one first (its name is unique on the host:
+        # pulumi/pulumi-docker@v5.1.0:provider/resources.go:112-114). Clients reconnect through that restart.
+        rotation = self._args.rotation.redis
+        password, alternate = self._alternating_passwords("redis", rotation)
+        envs = [secret_assignment("REDIS_PASSWORD", password.result)]
+        if alternate:
+            envs.append(secret_assignment("REDIS_ALTERNATE_PASSWORD", alternate.result))
+        arguments = redis_server_arguments(settings.memory_mb, alternate_password=alternate is not None)
         volume = docker.Volume(
             f"{self._name}-redis-data",
             name=f"{self._args.naming.prefix}-redis-data",
             labels=self._volume_labels(),
             opts=self._kept(),
         )
-        docker.Container(
+        container = docker.Container(
             f"{self._name}-redis",
             name=REDIS_HOST,
             image=self._image("redis", settings.image).image_id,
-            command=["sh", "-c", " ".join(["exec", "redis-server", *redis_server_arguments(settings.memory_mb)])],
-            envs=[secret_assignment("REDIS_PASSWORD", password.result)],
+            command=["sh", "-c", " ".join(["exec", "redis-server", *arguments])],
+            envs=envs,
             volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path="/data")],
             healthcheck=docker.ContainerHealthcheckArgs(
                 tests=REDIS_HEALTHCHECK, interval="10s", timeout="5s", retries=5, start_period="10s"
@@ -283,8 +327,12 @@ class DataServices(pulumi.ComponentResource):
                 self._on_docker(), pulumi.ResourceOptions(additional_secret_outputs=["envs"])
             ),
         )
+        in_use = alternate if alternate and slot_in_use(rotation) else password
+        # After the container (its id): it accepts the new password only once it runs with it.
         url: pulumi.Output[str] = pulumi.Output.secret(
-            password.result.apply(lambda value: redis_url(value, REDIS_HOST, REDIS_PORT))
+            pulumi.Output.all(in_use.result, container.id).apply(
+                lambda values: redis_url(values[0], REDIS_HOST, REDIS_PORT)
+            )
         )
         return RedisService(url=url, host=f"{REDIS_HOST}:{REDIS_PORT}")
 

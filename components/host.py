@@ -1,6 +1,7 @@
 """The Hetzner server that runs Coolify: its SSH keys, stable addresses, cloud firewall and hardening.
 
-Children: one `SshKey` per admin and one for the generated deploy key (`tls.PrivateKey`, ED25519),
+Children: one `SshKey` per admin and one for the generated deploy key (`tls.PrivateKey`, ED25519; after a
+rotation, the key before it too, still authorized for root until the next rotation),
 `PrimaryIp` v4 and v6 (kept across server replacements, so DNS never changes), a `Firewall` (named in
 the server's create request: no window in which the new server is reachable unfiltered) and its label
 attachment, the `Server`, and its first steps over SSH: wait for SSH, then harden.
@@ -44,6 +45,8 @@ class HostArgs:
     close_direct_ports: bool
     """Coolify's 8000/6001/6002 stay out of the firewall."""
     naming: Naming
+    deploy_key_rotation: int = 0
+    """rotation.deployKey: how many times the deploy key was replaced."""
 
 
 class Host(pulumi.ComponentResource):
@@ -71,14 +74,25 @@ class Host(pulumi.ComponentResource):
         self._name = name
         self._args = args
         prefix = args.naming.prefix
-        deploy_key = tls.PrivateKey(f"{name}-deploy-key", algorithm="ED25519", opts=pulumi.ResourceOptions(parent=self))
+        rotation = args.deploy_key_rotation
+        deploy_key = self._deploy_key(rotation)
+        # Declared until the next rotation, so that it outlives the `pulumi up` that hands its successor over
+        # with it (scripts/wait-for-ssh.sh); the one before it leaves the program and is deleted at the end.
+        previous_key = self._deploy_key(rotation - 1) if rotation else None
         # The TLS provider ends the key with a newline; Hetzner's API stores keys trimmed, and a key that
         # differs from the stored one replaces the SshKey (and the servers that name it) on every run
         # (hashicorp/terraform-provider-tls@v4.2.1:docs/resources/private_key.md:69,
         # hetznercloud/terraform-provider-hcloud@v1.68.0:internal/sshkey/resource.go:68-74, common.go:28).
         deploy_public_key = deploy_key.public_key_openssh.apply(str.strip)
         ssh_keys = [self._ssh_key(key.name, key.public_key) for key in args.admin_ssh_keys]
-        ssh_keys.append(self._ssh_key(DEPLOY_KEY_NAME, deploy_public_key))
+        # A new key replaces the SshKey (public_key RequiresReplace: internal/sshkey/resource.go:68-74), and
+        # Hetzner refuses a second key of the same name: the old one goes first. Servers only read their keys at
+        # creation (SERVER_IGNORED_CHANGES), and the engine honours ignore_changes when it weighs replacing the
+        # dependents of a delete-before-replace (pulumi/pulumi@v3.259.0:pkg/resource/deploy/step_generator.go:
+        # 3220-3316, 2962-2985): no server moves. Only the current key is registered: Hetzner gives it to new
+        # servers, which need no handover. Set from the first rotation, the only change that replaces this key, so
+        # that a stack that never rotated keeps its options as deployed.
+        ssh_keys.append(self._ssh_key(DEPLOY_KEY_NAME, deploy_public_key, delete_before_replace=rotation > 0))
         firewall = cloud_firewall(
             f"{name}-firewall",
             physical_name=prefix,
@@ -90,8 +104,14 @@ class Host(pulumi.ComponentResource):
         self.ssh_key_ids = [key.id for key in ssh_keys]
         self.deploy_public_key = deploy_public_key
         self.deploy_private_key = pulumi.Output.secret(deploy_key.private_key_openssh)
+        previous_private_key: pulumi.Output[str] | None = (
+            pulumi.Output.secret(previous_key.private_key_openssh) if previous_key else None
+        )
         self.logins = Logins(
-            args.server.admin_user, [key.public_key for key in args.admin_ssh_keys], self.deploy_public_key
+            args.server.admin_user,
+            [key.public_key for key in args.admin_ssh_keys],
+            self.deploy_public_key,
+            previous_key.public_key_openssh.apply(str.strip) if previous_key else None,
         )
         self.spec = ServerSpec(
             name=prefix,
@@ -111,6 +131,7 @@ class Host(pulumi.ComponentResource):
             firewall=firewall,
             logins=self.logins,
             private_key=self.deploy_private_key,
+            previous_private_key=previous_private_key,
             step_prefix=name,
             address=ipv4.ip_address,
             public_nets=[
@@ -143,13 +164,20 @@ class Host(pulumi.ComponentResource):
             }
         )
 
-    def _ssh_key(self, owner: str, public_key: pulumi.Input[str]) -> hcloud.SshKey:
+    def _deploy_key(self, rotation: int) -> tls.PrivateKey:
+        """The deploy key after `rotation` rotations; the first keeps the name it was deployed with."""
+        name = f"{self._name}-deploy-key" + (f"-{rotation}" if rotation else "")
+        return tls.PrivateKey(name, algorithm="ED25519", opts=pulumi.ResourceOptions(parent=self))
+
+    def _ssh_key(
+        self, owner: str, public_key: pulumi.Input[str], *, delete_before_replace: bool = False
+    ) -> hcloud.SshKey:
         return hcloud.SshKey(
             f"{self._name}-ssh-key-{owner}",
             name=f"{self._args.naming.prefix}-{owner}",
             public_key=pulumi.Output.from_input(public_key).apply(str.strip),
             labels=dict(self._args.naming.labels),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=delete_before_replace or None),
         )
 
     def _primary_ip(self, ip_type: str) -> hcloud.PrimaryIp:

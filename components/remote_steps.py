@@ -35,6 +35,8 @@ class ServerAccess:
     address: pulumi.Input[str]
     private_key: pulumi.Input[str]
     """The generated deploy key (secret), authorized for root."""
+    previous_private_key: pulumi.Input[str] | None = None
+    """The deploy key before the last rotation (secret), still authorized for root; None before any rotation."""
     host_key: pulumi.Input[str] | None = None
     """`ssh-ed25519 <key>`, as `wait_for_ssh` recorded it; None until then."""
 
@@ -56,15 +58,21 @@ def wait_for_ssh(
     """Where `pulumi up` runs: until the server answers SSH (through the system ssh, as the Docker provider will) and
     cloud-init has finished. Its stdout is the server's host key.
 
-    Triggered by the server alone: a new server is met afresh, while a changed script updates the step, which
-    then runs with the key it recorded before.
+    Triggered by the server alone: a new server is met afresh, while a changed script or key updates the step,
+    which then runs with the host key it recorded before (an update runs `create` again:
+    pulumi/pulumi-command@v1.2.1:provider/pkg/provider/local/commandController.go:66-89). After a rotation of
+    the deploy key, that run hands the new key over through the previous one (wait-for-ssh.sh).
     """
     script = server_script("wait-for-ssh.sh")
+    environment = {"SSH_HOST": server.address, "SSH_USER": ROOT_USER, "SSH_PRIVATE_KEY": server.private_key}
+    # Absent before the first rotation: the step of a stack that never rotated keeps its inputs.
+    if server.previous_private_key is not None:
+        environment["SSH_PREVIOUS_PRIVATE_KEY"] = server.previous_private_key
     return local.Command(
         name,
         create="bash -s",
         stdin=script.text,
-        environment={"SSH_HOST": server.address, "SSH_USER": ROOT_USER, "SSH_PRIVATE_KEY": server.private_key},
+        environment=environment,
         triggers=[server.server_id],
         opts=pulumi.ResourceOptions(
             parent=parent, additional_secret_outputs=["environment"], aliases=list(aliases) or None

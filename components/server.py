@@ -3,7 +3,8 @@
 `managed_server` creates, under the component that owns it, a `Server` with minimal cloud-init whose
 changes that would replace it are ignored, behind its cloud firewall, and its first steps over SSH: wait
 until it answers (recording its host key, which every later step pins), then harden it (sshd keys only,
-fail2ban, unattended upgrades, a sudo admin user, root's keys kept to the admin keys and the deploy key).
+fail2ban, unattended upgrades, a sudo admin user, root's keys kept to the admin keys and the deploy key, with
+the deploy key before the last rotation until the next one).
 `cloud_firewall` makes that firewall.
 
 A server gets its firewall two ways. The create request names it (`firewall_ids`): only that filters the
@@ -64,11 +65,15 @@ class PublicAddresses:
 
 @dataclass(frozen=True)
 class Logins:
-    """Who may log in to a hardened server: the admin user with the admin keys; root with those and the deploy key."""
+    """Who may log in to a hardened server: the admin user with the admin keys; root with those and the deploy key
+    (and the one before it, after a rotation)."""
 
     admin_user: str
     admin_public_keys: Sequence[str]
     deploy_public_key: pulumi.Input[str]
+    previous_deploy_public_key: pulumi.Input[str] | None = None
+    """Kept until the next rotation: the `pulumi up` that rotates and a docker.sshIdentityFile not yet updated
+    still log in with it."""
 
 
 @dataclass(frozen=True)
@@ -97,14 +102,20 @@ class ManagedServer:
 
 
 def harden_inputs(
-    admin_user: str, admin_public_keys: Sequence[str], deploy_public_key: str, trusted_sources: Sequence[str]
+    admin_user: str,
+    admin_public_keys: Sequence[str],
+    deploy_public_key: str,
+    trusted_sources: Sequence[str],
+    previous_deploy_public_key: str | None = None,
 ) -> dict[str, str]:
-    """`trusted_sources`: networks fail2ban never bans, those Coolify reaches the server from."""
+    """`trusted_sources`: networks fail2ban never bans, those Coolify reaches the server from.
+    `previous_deploy_public_key`: the deploy key before the last rotation, kept for root until the next one."""
+    deploy_public_keys = [deploy_public_key, *([previous_deploy_public_key] if previous_deploy_public_key else [])]
     return {
         "ADMIN_USER": admin_user,
         "ADMIN_KEYS": "".join(f"{key}\n" for key in admin_public_keys),
         # Type and material only: a comment could hold "coolify", and Coolify's installer deletes such lines.
-        "ROOT_KEYS": "".join(f"{' '.join(key.split()[:2])}\n" for key in [*admin_public_keys, deploy_public_key]),
+        "ROOT_KEYS": "".join(f"{' '.join(key.split()[:2])}\n" for key in [*admin_public_keys, *deploy_public_keys]),
         "SSHD_CONFIG": template_text("sshd-hardening.conf"),
         "FAIL2BAN_JAIL": render_template("fail2ban-sshd.local", {"ignoreip": " ".join(trusted_sources)}),
         "AUTO_UPGRADES": template_text("20auto-upgrades"),
@@ -120,6 +131,7 @@ def managed_server(
     firewall: CloudFirewall,
     logins: Logins,
     private_key: pulumi.Input[str],
+    previous_private_key: pulumi.Input[str] | None = None,
     step_prefix: str,
     address: pulumi.Input[str] | None = None,
     public_nets: Sequence[hcloud.ServerPublicNetArgs] | None = None,
@@ -157,7 +169,9 @@ def managed_server(
             depends_on=[firewall.attachment, *after],
         ),
     )
-    first_contact = ServerAccess(server.id, address if address is not None else server.ipv4_address, private_key)
+    first_contact = ServerAccess(
+        server.id, address if address is not None else server.ipv4_address, private_key, previous_private_key
+    )
 
     def aliases(step: str) -> list[pulumi.Alias]:
         return [earlier_steps.alias(step)] if earlier_steps else []
@@ -166,8 +180,10 @@ def managed_server(
         f"{step_prefix}-wait-for-ssh", first_contact, parent=parent, aliases=aliases("wait-for-ssh")
     )
     access = first_contact.pinned(reachable.stdout)
-    inputs = pulumi.Output.from_input(logins.deploy_public_key).apply(
-        lambda deploy_key: harden_inputs(logins.admin_user, logins.admin_public_keys, deploy_key, trusted_sources)
+    inputs = pulumi.Output.all(logins.deploy_public_key, logins.previous_deploy_public_key).apply(
+        lambda deploy_keys: harden_inputs(
+            logins.admin_user, logins.admin_public_keys, deploy_keys[0], trusted_sources, deploy_keys[1]
+        )
     )
     hardened = remote_step(
         f"{step_prefix}-harden-host",

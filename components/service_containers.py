@@ -58,13 +58,24 @@ def redis_url(password: str, host: str, port: int, database: int = 0) -> str:
     return f"redis://default:{quote(password, safe='')}@{host}:{port}/{database}"
 
 
-def redis_server_arguments(memory_mb: int) -> list[str]:
-    """redis-server's options: a password, append-only persistence, and memory below the container limit.
+# From the first rotation on, Redis accepts two passwords (stack_config/rotation.py): the one apps hold and the new
+# one. Both are rules of the default user, which the `user` directive resets first
+# (redis/redis@7.4.1:redis.conf:879-885,937, src/acl.c:2200-2231); `~* &* +@all` is what `requirepass` leaves it.
+# The first deploy's slot is REDIS_PASSWORD and the second slot REDIS_ALTERNATE_PASSWORD, whichever of them the
+# counter gives the apps.
+REDIS_BOTH_PASSWORDS = ["--user", "default", "on", '">$REDIS_PASSWORD"', '">$REDIS_ALTERNATE_PASSWORD"',
+                        '"~*"', '"&*"', '"+@all"']  # fmt: skip
 
-    Three quarters of the limit leaves room for the fork that rewrites the append-only file.
+
+def redis_server_arguments(memory_mb: int, alternate_password: bool = False) -> list[str]:
+    """redis-server's options: a password (two with `alternate_password`), append-only persistence, and memory
+    below the container limit.
+
+    Three quarters of the limit leaves room for the fork that rewrites the append-only file. The shell expands the
+    passwords from the environment; redis-server then shows only `redis-server *:6379` as its command line.
     """
     return [
-        "--requirepass", '"$REDIS_PASSWORD"',
+        *(REDIS_BOTH_PASSWORDS if alternate_password else ["--requirepass", '"$REDIS_PASSWORD"']),
         "--appendonly", "yes",
         "--appendfsync", "everysec",
         "--maxmemory", f"{memory_mb * 3 // 4}mb",

@@ -97,6 +97,7 @@ class Workers(pulumi.ComponentResource):
                 firewall=firewall,
                 logins=main.logins,
                 private_key=main.access.private_key,
+                previous_private_key=main.access.previous_private_key,
                 step_prefix=f"{name}-{index + 1}",
                 # No alias addresses, said outright: omitted, they detach and attach the network on every run
                 # (hetznercloud/terraform-provider-hcloud@v1.68.0:docs/resources/server.md:196-198).

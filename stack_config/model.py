@@ -14,6 +14,7 @@ and RULES below, run by rule_problems once the keys they read are valid: every p
 import inspect
 import ipaddress
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -25,10 +26,12 @@ from stack_config.base import ConfigModel, KeyedValueError
 from stack_config.coolify import CoolifySettings
 from stack_config.data_services import DockerSettings, PostgresSettings, RedisSettings
 from stack_config.dns import DnsSettings, record_name
+from stack_config.monitoring import MonitoringSettings
 from stack_config.protection import ProtectionSettings
+from stack_config.rotation import RotationSettings
 from stack_config.server import AdminSshKey, ServerSettings
 from stack_config.stacks import Environment, default_dns_namespace
-from stack_config.types import MAX_ADMIN_CIDRS, MAX_DOMAIN, Cidr, Domain
+from stack_config.types import HTTPS_URL, MAX_ADMIN_CIDRS, MAX_DOMAIN, MAX_URL, Cidr, Domain
 from stack_config.workers import WorkerSettings
 
 # How much of the internet production lets reach SSH, in total over all admin sources of one address family
@@ -106,6 +109,22 @@ class StackConfig(ConfigModel):
     backup_s3_secret_access_key: SecretStr | None = Field(
         default=None, description="Its secret key; set with `pulumi config set --secret`."
     )
+    monitoring: MonitoringSettings = Field(
+        default=MonitoringSettings(), description="The monitor on every server: checks, thresholds and alerts."
+    )
+    monitoring_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="https URL the monitor posts alerts to (a secret: whoever has it can post); set with "
+        "`pulumi config set --secret`. Without it, alerts reach only the server's journal.",
+    )
+    monitoring_heartbeat_url: SecretStr | None = Field(
+        default=None,
+        description="https URL the monitor pings after every check, for a dead-man's switch such as healthchecks.io "
+        "(a secret); set with `pulumi config set --secret`.",
+    )
+    rotation: RotationSettings = Field(
+        default=RotationSettings(), description="Counters that rotate the generated secrets, one per secret."
+    )
     protection: ProtectionSettings = Field(description="Guards against deleting or replacing stateful resources.")
 
     def example_values(self) -> list[tuple[str, str]]:
@@ -129,15 +148,20 @@ class StackConfig(ConfigModel):
 
 
 def _secrets_are_secret(
+    *,
     coolify_api_token: SecretStr | None,
     backup_s3_access_key_id: SecretStr | None,
     backup_s3_secret_access_key: SecretStr | None,
+    monitoring_webhook_url: SecretStr | None,
+    monitoring_heartbeat_url: SecretStr | None,
     secret_keys: frozenset[str],
 ) -> Iterator[KeyedValueError]:
     secrets = (
         ("coolifyApiToken", coolify_api_token),
         ("backupS3AccessKeyId", backup_s3_access_key_id),
         ("backupS3SecretAccessKey", backup_s3_secret_access_key),
+        ("monitoringWebhookUrl", monitoring_webhook_url),
+        ("monitoringHeartbeatUrl", monitoring_heartbeat_url),
     )
     for key, value in secrets:
         if value is not None and key not in secret_keys:
@@ -157,6 +181,52 @@ def _s3_storage_has_its_keys(
     ):
         if value is None:
             yield KeyedValueError(key, "is required for s3 backup storage; set it with `pulumi config set --secret`")
+
+
+def _monitoring_urls_are_https(
+    monitoring_webhook_url: SecretStr | None, monitoring_heartbeat_url: SecretStr | None
+) -> Iterator[KeyedValueError]:
+    # The value is a secret: the message never quotes it.
+    for key, value in (
+        ("monitoringWebhookUrl", monitoring_webhook_url),
+        ("monitoringHeartbeatUrl", monitoring_heartbeat_url),
+    ):
+        url = None if value is None else value.get_secret_value()
+        if url is not None and (len(url) > MAX_URL or not re.fullmatch(HTTPS_URL, url)):
+            # The bound is written in, not passed as a value: a secret key's message masks every value it quotes.
+            yield KeyedValueError(
+                key, f"is not an https URL; allowed: https://host[:port][/path], at most {MAX_URL} characters"
+            )
+
+
+def _backup_token_rotates_on_r2(rotation: RotationSettings, backups: BackupSettings) -> Iterator[KeyedValueError]:
+    if rotation.backup_token and isinstance(backups.storage, S3StorageSettings):
+        yield KeyedValueError(
+            "rotation.backupToken",
+            "rotates the token of r2 storage, which this stack does not use; for s3 storage, make new keys in the "
+            "storage's console and set them with `pulumi config set --secret backupS3AccessKeyId` and "
+            "backupS3SecretAccessKey; allowed here: 0",
+        )
+
+
+# ACL users, which give Redis the two passwords of a rotation, came with Redis 6.0
+# (https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/); valkey forked from 7.2.
+REDIS_ACL_MAJOR = 6
+
+
+def _redis_rotation_needs_acl(rotation: RotationSettings, redis: RedisSettings) -> Iterator[KeyedValueError]:
+    if not (rotation.redis and redis.enabled):
+        return
+    repository, _, tag = redis.image.split("@", 1)[0].rpartition(":")
+    major = re.match(r"[0-9]+", tag)
+    if repository.rsplit("/", 1)[-1] == "redis" and major and int(major.group()) < REDIS_ACL_MAJOR:
+        yield KeyedValueError(
+            "rotation.redis",
+            "needs Redis {acl} or later, whose ACL users accept two passwords; redis.image is {image!r}: "
+            "upgrade it first; allowed with this image: 0",
+            acl=REDIS_ACL_MAJOR,
+            image=redis.image,
+        )
 
 
 def _workers_need_names(workers: WorkerSettings, domain: str | None, dns: DnsSettings) -> Iterator[KeyedValueError]:
@@ -248,6 +318,9 @@ def _admin_keys_fit(admin_ssh_keys: list[AdminSshKey]) -> Iterator[KeyedValueErr
 
 RULES: tuple[Callable[..., Iterator[KeyedValueError]], ...] = (
     _secrets_are_secret,
+    _monitoring_urls_are_https,
+    _backup_token_rotates_on_r2,
+    _redis_rotation_needs_acl,
     _s3_storage_has_its_keys,
     _workers_need_names,
     _names_fit_dns,

@@ -143,9 +143,10 @@ Cidr = Annotated[str, AfterValidator(_cidr), Form(_CIDR_FORM)]
 # Ping and endpoint URLs are short; 2048 characters is ample and keeps them far from command-line limits.
 MAX_URL = 2048
 _HTTPS_URL_FORM = f"an https:// URL (printable ASCII, at most {MAX_URL} characters)"
+HTTPS_URL = r"https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[!-~]*)?"
 HttpsUrl = Annotated[
     str,
-    _matching(r"https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[!-~]*)?", f"is not {_HTTPS_URL_FORM}", MAX_URL),
+    _matching(HTTPS_URL, f"is not {_HTTPS_URL_FORM}", MAX_URL),
     Form(_HTTPS_URL_FORM),
 ]
 # Coolify's installer writes its first admin unquoted into an .env file with sed (coollabsio/coolify@v4.3.10:

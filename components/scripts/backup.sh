@@ -21,7 +21,9 @@
 #   BACKUP_PING_URL                      optional; pinged on success, <url>/fail on failure
 #   BACKUP_PG_DUMP                       container (default): pg_dump inside the database container;
 #                                        local: the pg_dump on PATH with PGHOST/PGPORT/PGPASSWORD (tests)
-#   POSTGRES_CONTAINER, POSTGRES_USER, POSTGRES_DB     the app database (no POSTGRES_DB skips it)
+#   POSTGRES_CONTAINER, POSTGRES_USER, POSTGRES_DB     the app database (no POSTGRES_DB skips it); its dump
+#                                        comes with the row count of each table, counted in the dump's snapshot
+#                                        (app.row-counts.tsv: what restore-drill.sh compares a restore with)
 #   COOLIFY_SOURCE_DIR                   default /data/coolify/source
 #   COOLIFY_DB_CONTAINER, COOLIFY_DB_USER, COOLIFY_DB_NAME   Coolify's database ('' skips it)
 set -euo pipefail
@@ -100,6 +102,70 @@ dump_database() {
     docker exec "$container" pg_dump --format=custom --username="$user" "$database" >"$output"
     docker exec -i "$container" pg_restore --list <"$output" >/dev/null
   fi
+}
+
+# The row count of every ordinary table of the database's own schemas, one "schema.table<TAB>rows" line each,
+# quoted as SQL names (a tab or line break in a name made a space, so a line stays a line) and sorted bytewise:
+# the tables pg_dump dumps the data of. A table an extension created is left to CREATE EXTENSION, unless the
+# extension marked it as configuration to dump (pg_depend deptype 'e', pg_extension.extconfig:
+# https://www.postgresql.org/docs/17/extend-extensions.html#EXTEND-EXTENSIONS-CONFIG-TABLES). Row security off, as
+# pg_dump sets it: a table whose policies would hide rows fails the count as it fails the dump, never counts fewer
+# (https://www.postgresql.org/docs/17/app-pgdump.html, --enable-row-security). One query, no function defined:
+# query_to_xml runs each count (https://www.postgresql.org/docs/17/functions-xml.html#FUNCTIONS-XML-MAPPING).
+ROW_COUNTS_SQL="set row_security = off;
+select translate(format('%I.%I', n.nspname, c.relname), E'\t\n\r', '   ') || E'\t' ||
+       (xpath('/row/n/text()', query_to_xml(format('select count(*) as n from %I.%I', n.nspname, c.relname),
+                                            false, true, '')))[1]::text
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+ where c.relkind = 'r' and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'
+   and not exists (select from pg_depend d join pg_extension e on e.oid = d.refobjid
+                    where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e'
+                      and c.oid <> all(coalesce(e.extconfig, '{}')))
+ order by format('%I.%I', n.nspname, c.relname) collate \"C\";"
+# What pg_export_snapshot returns: hexadecimal virtual transaction id and a counter ("00000003-0000001B-1").
+SNAPSHOT_ID='^[0-9A-F]+-[0-9A-F]+-[0-9]+$'
+
+# postgres_client CONTAINER PROGRAM ARGUMENTS...: a PostgreSQL client program next to the database (in its
+# container, or the local one with PGHOST/PGPORT/PGPASSWORD under BACKUP_PG_DUMP=local).
+postgres_client() {
+  local container=$1
+  shift
+  if [[ "$BACKUP_PG_DUMP" == local ]]; then "$@"; else docker exec -i "$container" "$@"; fi
+}
+
+# dump_with_row_counts CONTAINER USER DATABASE DUMP COUNTS: the dump and each table's row count from one
+# snapshot, so rows written meanwhile are in both or in neither. A session keeps a REPEATABLE READ transaction
+# open and exports its snapshot; pg_dump --snapshot dumps exactly what that transaction sees; the session then
+# counts in it (https://www.postgresql.org/docs/17/functions-admin.html#FUNCTIONS-SNAPSHOT-SYNCHRONIZATION: the
+# snapshot can be imported only while the exporting transaction is open; app-pgdump.html, --snapshot).
+dump_with_row_counts() {
+  local container=$1 user=$2 database=$3 dump=$4 counts=$5 snapshot to_session from_session session_pid
+  coproc SNAPSHOT_SESSION {
+    postgres_client "$container" psql --no-psqlrc --quiet --no-align --tuples-only -v ON_ERROR_STOP=1 \
+      --username="$user" --dbname="$database" 2>&1
+  }
+  session_pid=$SNAPSHOT_SESSION_PID
+  # A session that died early must fail the backup loudly: a write to its closed pipe would otherwise kill this
+  # shell with SIGPIPE, silently and with no failure ping; ignored, the write fails and so does the backup.
+  trap '' PIPE
+  # Copies of the session's pipes: bash forgets a coprocess's descriptors once it exits, before its output is read.
+  exec {to_session}>&"${SNAPSHOT_SESSION[1]}" {from_session}<&"${SNAPSHOT_SESSION[0]}"
+  printf '%s\n' 'begin transaction isolation level repeatable read, read only;' 'select pg_export_snapshot();' \
+    >&"$to_session"
+  read -r -t 60 snapshot <&"$from_session" || snapshot=""
+  if [[ ! "$snapshot" =~ $SNAPSHOT_ID ]]; then
+    exec {to_session}>&-
+    fail "could not open a snapshot of $database: ${snapshot:-no answer}$(timeout 5 cat <&"$from_session" | tr '\n' ' ')"
+  fi
+  postgres_client "$container" pg_dump --format=custom --snapshot="$snapshot" --username="$user" "$database" >"$dump"
+  printf '%s\n' "$ROW_COUNTS_SQL" 'commit;' '\q' >&"$to_session"
+  exec {to_session}>&-
+  cat <&"$from_session" >"$counts"
+  exec {from_session}<&-
+  trap - PIPE
+  wait "$session_pid" || fail "counting the rows of $database failed: $(head -c 2000 "$counts")"
+  grep -qvE $'^[^\t]+\t[0-9]+$' "$counts" && fail "counting the rows of $database gave: $(head -c 2000 "$counts")"
+  postgres_client "$container" pg_restore --list <"$dump" >/dev/null
 }
 
 is_set_name() {
@@ -274,7 +340,8 @@ run_backup() {
   set="$work/$stamp"
   mkdir -p "$set" "$work/plain"
   if [[ -n "${POSTGRES_DB:-}" ]]; then
-    dump_database "$POSTGRES_CONTAINER" "$POSTGRES_USER" "$POSTGRES_DB" "$work/plain/app.dump"
+    dump_with_row_counts "$POSTGRES_CONTAINER" "$POSTGRES_USER" "$POSTGRES_DB" "$work/plain/app.dump" \
+      "$work/plain/app.row-counts.tsv"
   fi
   if [[ -f "$COOLIFY_SOURCE_DIR/.env" ]]; then
     cp "$COOLIFY_SOURCE_DIR/.env" "$work/plain/coolify.env"

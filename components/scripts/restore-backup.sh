@@ -125,19 +125,29 @@ restore() {
   log "restored $set into $described"
 }
 
-configure_rclone
-require_env BACKUP_SIGNING_KEY
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-SIGNERS="$WORK/allowed-signers"
-allowed_signers "$BACKUP_SIGNING_KEY" >"$SIGNERS"
-case "${1:-}" in
-  list) (($# == 1)) || fail "$USAGE"; signed_sets ;;
-  fetch)
-    (($# == 3)) || fail "$USAGE"
-    CHOSEN=$(resolve_set "$2")
-    fetch "$CHOSEN" "$3"
-    ;;
-  restore) shift; restore "$@" ;;
-  *) fail "$USAGE" ;;
-esac
+# trust_signers: the allowed signers of BACKUP_SIGNING_KEY, in WORK, as SIGNERS.
+trust_signers() {
+  require_env BACKUP_SIGNING_KEY
+  SIGNERS="$WORK/allowed-signers"
+  allowed_signers "$BACKUP_SIGNING_KEY" >"$SIGNERS"
+}
+
+main() {
+  configure_rclone
+  WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
+  trust_signers
+  case "${1:-}" in
+    list) (($# == 1)) || fail "$USAGE"; signed_sets ;;
+    fetch)
+      (($# == 3)) || fail "$USAGE"
+      CHOSEN=$(resolve_set "$2")
+      fetch "$CHOSEN" "$3"
+      ;;
+    restore) shift; restore "$@" ;;
+    *) fail "$USAGE" ;;
+  esac
+}
+
+# restore-drill.sh reuses the functions above without running anything.
+[[ -n "${RESTORE_BACKUP_SH_LIBRARY_ONLY:-}" ]] || main "$@"

@@ -63,6 +63,8 @@ STEP_LATENCIES = {
     "mount-volume.sh": Latency(10, "wait for the device, mount"),
     "postgres-roles.sh": Latency(5, "a few queries through docker exec"),
     "install-backup.sh": Latency(90, "apt installs rclone and age, then the first backup runs"),
+    "install-monitor.sh": Latency(20, "apt installs jq, then one pass of the monitor (a 5 s CPU sample)"),
+    "backup-before-upgrade.sh": Latency(5, "a first deploy has nothing to back up; an upgrade waits for one backup"),
     "read-coolify-key.sh": Latency(5, "a short script over SSH"),
     "authorize-key.sh": Latency(5, "a short script over SSH"),
     "register-worker.sh": Latency(240, "Coolify installs Docker on the worker, then validates it"),

@@ -71,7 +71,14 @@ def running_coolify(config: StackConfig) -> tuple[Host, Coolify]:
 
 def data_services(config: StackConfig, on: Host, installed: Coolify) -> DataServices:
     args = DataServicesArgs(
-        config.postgres, config.redis, config.docker, on, config.protection, naming(config), [installed.ready]
+        config.postgres,
+        config.redis,
+        config.docker,
+        on,
+        config.protection,
+        naming(config),
+        [installed.ready],
+        config.rotation,
     )
     return DataServices("data", args)
 

@@ -10,6 +10,7 @@ import pulumi
 import pytest
 
 from components.backups import BackupArgs, Backups, signing_key
+from preview.changes import changes
 from preview.engine import RecordedStack
 from preview.mocks import ApplyMocks
 from preview.values import Secret
@@ -45,7 +46,7 @@ def build(config: StackConfig) -> None:
     data = data_services(config, main, installed)
     args = BackupArgs(
         config.backups, config.backup_s3_credentials(), data.postgres, main, config.protection, naming(config),
-        [installed.ready],
+        [installed.ready], config.rotation.backup_token,
     )  # fmt: skip
     backups = Backups("backups", args)
     observe("host", main, "server_id")
@@ -211,3 +212,26 @@ def test_the_step_checks_the_schedule_it_installs() -> None:
     changes = {"backups": {"schedule": "Mon..Fri *-*-* 03:30:00 Europe/Berlin"}}
     create = record("staging", changes).named("backups-install-job").inputs["create"]
     assert "BACKUP_SCHEDULE='Mon..Fri *-*-* 03:30:00 Europe/Berlin'" in create
+
+
+def test_a_token_rotation_installs_and_proves_the_new_token_before_the_old_one_is_deleted() -> None:
+    """The plan of `pulumi up` with rotation.backupToken raised from 0 to 1: a new token, the install step run again
+    with it (its backup proves it), and the old token deleted last, once everything else succeeded."""
+    before, mocks = recorded("production"), ApplyMocks()
+    after = record("production", {"rotation": {"backupToken": 1}}, mocks=mocks)
+    plan = [(change.action, change.resource.name) for change in changes(before, after)]
+    assert plan == [("create", "backups-token-1"), ("update", "backups-install-job"), ("delete", "backups-token")]
+    token, install = after.named("backups-token-1"), after.named("backups-install-job")
+    assert token.inputs["name"] == "hetzner-coolify-production-backups-1"
+    assert token.inputs["policies"] == before.named("backups-token").inputs["policies"]
+    assert token.urn in install.property_dependencies["environment"]
+    assert (
+        install.inputs["environment"].value["BACKUP_S3_SECRET_ACCESS_KEY"]
+        == hashlib.sha256(mocks.generated["backups-token-1"].encode()).hexdigest()
+    )
+
+
+def test_the_next_token_rotation_replaces_the_rotated_token() -> None:
+    once, twice = (record("production", {"rotation": {"backupToken": count}}) for count in (1, 2))
+    plan = [(change.action, change.resource.name) for change in changes(once, twice)]
+    assert plan == [("create", "backups-token-2"), ("update", "backups-install-job"), ("delete", "backups-token-1")]

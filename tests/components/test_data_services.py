@@ -10,12 +10,14 @@ import pulumi
 import pytest
 
 from components.service_containers import PGDATA
+from preview.changes import changes
 from preview.engine import RecordedResource, RecordedStack
+from preview.engine import record as record_program
 from preview.mocks import FAKE_HOST_KEY, ApplyMocks, PlanMocks
 from preview.values import UNKNOWN, Secret, reveal
-from stack_config import StackConfig
+from stack_config import StackConfig, load_stack_config
 from tests.components.conftest import data_services, observe, record_components, running_coolify
-from tests.conftest import STACKS
+from tests.conftest import NAMESPACE, STACKS, stack_settings
 
 CONTAINERS = ("data-postgres", "data-redis")
 
@@ -229,3 +231,162 @@ def test_apps_get_their_own_role_after_the_container_starts_and_the_superuser_st
     assert recording.outputs["postgres.url"] == Secret(
         f"postgresql://app:{mocks.generated['data-postgres-password']}@app-postgres:5432/app"
     )
+
+
+def rotated(postgres: int, mocks: pulumi.runtime.Mocks | None = None) -> RecordedStack:
+    return record("staging", {"rotation": {"postgres": postgres}}, mocks=mocks)
+
+
+def keepers(recording: RecordedStack, name: str) -> Any:
+    return recording.named(name).inputs.get("keepers")
+
+
+def test_before_any_rotation_the_passwords_and_the_roles_step_are_as_first_deployed() -> None:
+    """Counter 0 adds no keeper and no second login: a deployed stack sees no change to its passwords."""
+    recording = recorded("staging", "apply")
+    assert keepers(recording, "data-postgres-password") is None
+    assert "data-postgres-alternate-password" not in {resource.name for resource in recording.resources}
+    assert "ALTERNATE_USER" not in recording.named("data-postgres-roles").inputs["create"]
+
+
+@pytest.mark.parametrize(
+    ("counter", "app_keepers", "alternate_keepers", "login"),
+    [
+        (1, None, {"rotation": "1"}, "app_alternate"),
+        (2, {"rotation": "2"}, {"rotation": "1"}, "app"),
+        (3, {"rotation": "2"}, {"rotation": "3"}, "app_alternate"),
+        (4, {"rotation": "4"}, {"rotation": "3"}, "app"),
+    ],
+)
+def test_each_rotation_renews_the_login_apps_do_not_hold_and_points_the_url_at_it(
+    counter: int, app_keepers: Any, alternate_keepers: Any, login: str
+) -> None:
+    mocks = ApplyMocks()
+    recording = rotated(counter, mocks)
+    assert (keepers(recording, "data-postgres-password"), keepers(recording, "data-postgres-alternate-password")) == (
+        app_keepers,
+        alternate_keepers,
+    )
+    roles = recording.named("data-postgres-roles")
+    assert roles.inputs["create"] == (
+        "CONTAINER=app-postgres SUPERUSER=postgres APP_USER=app DATABASE=app ALTERNATE_USER=app_alternate bash -s"
+    )
+    assert roles.inputs["environment"] == Secret(
+        {
+            "POSTGRES_APP_PASSWORD": mocks.generated["data-postgres-password"],
+            "POSTGRES_ALTERNATE_PASSWORD": mocks.generated["data-postgres-alternate-password"],
+        }
+    )
+    password = mocks.generated["data-postgres-alternate-password" if login != "app" else "data-postgres-password"]
+    assert recording.outputs["postgres.url"] == Secret(f"postgresql://{login}:{password}@app-postgres:5432/app")
+
+
+def test_the_roles_step_sets_both_passwords_it_is_sent() -> None:
+    recording = rotated(1)
+    environment = recording.named("data-postgres-roles").property_dependencies["environment"]
+    for password in ("data-postgres-password", "data-postgres-alternate-password"):
+        assert recording.named(password).urn in environment, password
+
+
+class RolesStepToRun(ApplyMocks):
+    """As the update that rotates, before the roles step has run: its outcome is not known yet."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        return ("" if args.name == "data-postgres-roles" else resource_id), state
+
+
+def test_the_url_names_the_new_password_only_once_the_roles_step_has_set_it() -> None:
+    settings = stack_settings("staging", {"rotation": {"postgres": 1}})
+    config = load_stack_config(NAMESPACE, "staging", settings.config, settings.secret_keys)
+    recording = record_program(lambda: build(config), settings, RolesStepToRun(), preview=True)
+    assert recording.outputs["postgres.url"] == Secret(UNKNOWN)
+    # Only the roles step holds it back: the passwords themselves are known.
+    assert recording.outputs["postgres.host"] == "app-postgres:5432"
+
+
+def test_the_second_login_keeps_to_a_plain_sql_name() -> None:
+    longest = "u" * 63
+    recording = record("staging", {"postgres": {"user": longest}, "rotation": {"postgres": 1}})
+    create = recording.named("data-postgres-roles").inputs["create"]
+    assert f"ALTERNATE_USER={'u' * 53}_alternate " in create
+
+
+def test_before_any_rotation_redis_runs_as_first_deployed() -> None:
+    redis = recorded("staging", "apply").named("data-redis")
+    assert keepers(recorded("staging", "apply"), "data-redis-password") is None
+    assert list(envs(redis)) == ["REDIS_PASSWORD"]
+    assert redis.inputs["command"][2].startswith('exec redis-server --requirepass "$REDIS_PASSWORD" --appendonly')
+
+
+@pytest.mark.parametrize(("counter", "in_use"), [(1, "data-redis-alternate-password"), (2, "data-redis-password")])
+def test_from_the_first_redis_rotation_the_container_accepts_both_passwords(counter: int, in_use: str) -> None:
+    mocks = ApplyMocks()
+    recording = record("staging", {"rotation": {"redis": counter}}, mocks=mocks)
+    redis = recording.named("data-redis")
+    assert envs(redis) == {
+        "REDIS_PASSWORD": mocks.generated["data-redis-password"],
+        "REDIS_ALTERNATE_PASSWORD": mocks.generated["data-redis-alternate-password"],
+    }
+    command = redis.inputs["command"][2]
+    assert command.startswith(
+        'exec redis-server --user default on ">$REDIS_PASSWORD" ">$REDIS_ALTERNATE_PASSWORD" "~*" "&*" "+@all" '
+        "--appendonly yes"
+    )
+    assert "requirepass" not in command
+    for password in envs(redis).values():
+        assert password not in command
+    # The healthcheck logs in with the first slot's password, which the container accepts at every counter.
+    assert redis.inputs["healthcheck"]["tests"] == [
+        "CMD-SHELL",
+        'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG',
+    ]
+    assert recording.outputs["redis.url"] == Secret(f"redis://default:{mocks.generated[in_use]}@app-redis:6379/0")
+    assert keepers(recording, "data-redis-alternate-password") == {"rotation": "1"}
+    assert keepers(recording, "data-redis-password") == ({"rotation": "2"} if counter == 2 else None)
+
+
+class RedisNotReplacedYet(ApplyMocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        return ("" if args.name == "data-redis" else resource_id), state
+
+
+def test_the_redis_url_names_the_new_password_only_once_the_container_accepts_it() -> None:
+    settings = stack_settings("staging", {"rotation": {"redis": 1}})
+    config = load_stack_config(NAMESPACE, "staging", settings.config, settings.secret_keys)
+    recording = record_program(lambda: build(config), settings, RedisNotReplacedYet(), preview=True)
+    assert recording.outputs["redis.url"] == Secret(UNKNOWN)
+    assert recording.outputs["redis.host"] == "app-redis:6379"
+
+
+@pytest.mark.parametrize(
+    ("counter", "plan"),
+    [
+        # The second login's name is a new input of the step: a new run of it (its triggers change).
+        (1, [("create", "data-postgres-alternate-password", False), ("replace", "data-postgres-roles", False)]),
+        (2, [("replace", "data-postgres-password", False), ("update", "data-postgres-roles", False)]),
+    ],
+)
+def test_a_postgres_rotation_sets_the_new_password_in_the_database_and_touches_nothing_else(
+    counter: int, plan: list[tuple[str, str, bool]]
+) -> None:
+    """The plan of `pulumi up` raising rotation.postgres by one: the container, and so the data, is not touched."""
+    before, after = rotated(counter - 1), rotated(counter)
+    found = [(change.action, change.resource.name, change.deleted_first) for change in changes(before, after)]
+    assert found == plan
+
+
+@pytest.mark.parametrize(
+    ("counter", "plan"),
+    [
+        (1, [("create", "data-redis-alternate-password", False), ("replace", "data-redis", True)]),
+        (2, [("replace", "data-redis-password", False), ("replace", "data-redis", True)]),
+    ],
+)
+def test_a_redis_rotation_replaces_only_the_container_and_keeps_its_volume(
+    counter: int, plan: list[tuple[str, str, bool]]
+) -> None:
+    before, after = (record("staging", {"rotation": {"redis": value}}) for value in (counter - 1, counter))
+    found = [(change.action, change.resource.name, change.deleted_first) for change in changes(before, after)]
+    assert found == plan

@@ -1,12 +1,18 @@
 """The host component alone: firewall, protection, addresses, keys and its first steps, per stack."""
 
 import functools
+from typing import Any
 
+import pulumi
 import pytest
 
+from components.host import Host, HostArgs
+from preview.changes import changes
 from preview.engine import RecordedStack
-from preview.mocks import FAKE_DEPLOY_PUBLIC_KEY
-from tests.components.conftest import host, record_components
+from preview.mocks import FAKE_DEPLOY_PUBLIC_KEY, ApplyMocks
+from preview.values import reveal
+from stack_config.model import StackConfig
+from tests.components.conftest import host, naming, record_components
 from tests.conftest import STACKS
 
 ADMINS = ["203.0.113.0/24", "2001:db8:1234::/48"]
@@ -142,3 +148,103 @@ def test_the_hardening_steps_keep_the_urns_they_had_under_the_coolify_component(
     earlier = "urn:pulumi:production::hetzner-coolify::hetzner-coolify:coolify:Coolify${type}::coolify-{step}"
     for step, kind in (("wait-for-ssh", "command:local:Command"), ("harden-host", "command:remote:Command")):
         assert recording.named(f"host-{step}").aliases == (earlier.format(type=kind, step=step),)
+
+
+class DistinctKeyMocks(ApplyMocks):
+    """Every generated key its own: keys of different rotations must not look alike."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        if args.typ == "tls:index/privateKey:PrivateKey":
+            marker = args.name.replace("-", "")
+            state.update(publicKeyOpenssh=f"ssh-ed25519 AAAA{marker}\n", privateKeyOpenssh=f"PRIVATE {marker}")
+        return resource_id, state
+
+
+def rotating_host(config: StackConfig) -> Host:
+    """The host as __main__.py makes it, rotation.deployKey included."""
+    args = HostArgs(
+        config.server,
+        config.protection,
+        config.admin_ssh_keys,
+        config.admin_cidrs,
+        config.coolify.close_direct_ports,
+        naming(config),
+        deploy_key_rotation=config.rotation.deploy_key,
+    )
+    return Host("host", args)
+
+
+@functools.cache
+def after_rotations(counter: int) -> RecordedStack:
+    return record_components(
+        rotating_host, "production", {"rotation": {"deployKey": counter}}, mocks=DistinctKeyMocks()
+    )
+
+
+def public(name: str) -> str:
+    return f"ssh-ed25519 AAAA{name.replace('-', '')}"
+
+
+def deploy_keys(recording: RecordedStack) -> list[str]:
+    return sorted(key.name for key in recording.of_type("tls:index/privateKey:PrivateKey"))
+
+
+def root_keys(recording: RecordedStack) -> list[str]:
+    create = reveal(recording.named("host-harden-host").inputs["create"])
+    return [line for line in create.split("ROOT_KEYS=")[1].split("'")[1].splitlines() if "AAAAhost" in line]
+
+
+def test_before_any_rotation_one_deploy_key_and_nothing_of_a_previous_one() -> None:
+    recording = after_rotations(0)
+    assert deploy_keys(recording) == ["host-deploy-key"]
+    assert root_keys(recording) == [public("host-deploy-key")]
+    assert "SSH_PREVIOUS_PRIVATE_KEY" not in reveal(recording.named("host-wait-for-ssh").inputs["environment"])
+    assert not recording.named("host-ssh-key-deploy").delete_before_replace
+
+
+def test_a_rotation_keeps_the_previous_key_authorized_and_handed_to_the_first_step() -> None:
+    recording = after_rotations(1)
+    assert deploy_keys(recording) == ["host-deploy-key", "host-deploy-key-1"]
+    assert root_keys(recording) == [public("host-deploy-key-1"), public("host-deploy-key")]
+    environment = reveal(recording.named("host-wait-for-ssh").inputs["environment"])
+    assert (environment["SSH_PRIVATE_KEY"], environment["SSH_PREVIOUS_PRIVATE_KEY"]) == (
+        "PRIVATE hostdeploykey1",
+        "PRIVATE hostdeploykey",
+    )
+    assert "environment" in recording.named("host-wait-for-ssh").additional_secret_outputs
+    # Hetzner holds the new key only, for servers created from now on.
+    assert recording.named("host-ssh-key-deploy").inputs["publicKey"] == public("host-deploy-key-1")
+    assert reveal(recording.named("host-harden-host").inputs["connection"])["privateKey"] == "PRIVATE hostdeploykey1"
+
+
+def test_the_next_rotation_drops_the_first_key() -> None:
+    recording = after_rotations(2)
+    assert deploy_keys(recording) == ["host-deploy-key-1", "host-deploy-key-2"]
+    assert root_keys(recording) == [public("host-deploy-key-2"), public("host-deploy-key-1")]
+    environment = reveal(recording.named("host-wait-for-ssh").inputs["environment"])
+    assert environment["SSH_PREVIOUS_PRIVATE_KEY"] == "PRIVATE hostdeploykey1"
+
+
+def test_every_step_on_the_server_waits_for_the_handover() -> None:
+    recording = after_rotations(1)
+    reachable = recording.named("host-wait-for-ssh")
+    steps = recording.of_type("command:remote:Command")
+    assert steps
+    for step in steps:
+        assert reachable.urn in step.property_dependencies["connection"], step.urn
+
+
+def test_a_rotation_replaces_the_hetzner_key_first_and_no_server() -> None:
+    found = {change.resource.name: change for change in changes(after_rotations(0), after_rotations(1))}
+    registered = found["host-ssh-key-deploy"]
+    assert (registered.action, registered.forced_by, registered.deleted_first) == ("replace", ("publicKey",), True)
+    assert found["host-deploy-key-1"].action == "create"
+    assert "host-deploy-key" not in found
+    assert "host-server" not in found
+    removed = {name for name, change in found.items() if change.action in ("replace", "delete")}
+    assert {name for name in removed if not found[name].resource.type.startswith("command:")} == {"host-ssh-key-deploy"}
+    assert not any(change.loses_data for change in found.values())
+    # The handover runs again with its recorded host key (an update); the hardening, whose keys changed, anew.
+    assert found["host-wait-for-ssh"].action == "update"
+    assert found["host-harden-host"].action == "replace"

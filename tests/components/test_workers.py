@@ -9,8 +9,10 @@ import pytest
 from components.workers import LOAD_BALANCER_IP, MAIN_SERVER_IP, worker_ip
 from preview.engine import RecordedStack
 from preview.mocks import FAKE_COOLIFY_PUBLIC_KEY
+from preview.values import reveal
 from stack_config import StackConfig
 from tests.components.conftest import observe, record_components, running_coolify, workers
+from tests.conftest import record as record_program
 
 SERVER = "hcloud:index/server:Server"
 
@@ -151,3 +153,23 @@ def test_with_a_token_workers_are_registered_through_the_api() -> None:
     assert "environment" in register.additional_secret_outputs
     assert recording.named("workers-2-authorize-coolify").urn in register.dependencies
     assert recording.outputs["workers.registration_steps"] is None
+
+
+@pytest.mark.parametrize("counter", [0, 1])
+def test_each_worker_takes_the_rotated_deploy_key_through_its_own_handover(counter: int) -> None:
+    """The whole program: rotation.deployKey reaches the workers through the host."""
+    recording = record_program("production", {"workers": {"count": 2}, "rotation": {"deployKey": counter}})
+    for n in (1, 2):
+        reachable = recording.named(f"workers-{n}-wait-for-ssh")
+        environment = reveal(reachable.inputs["environment"])
+        assert ("SSH_PREVIOUS_PRIVATE_KEY" in environment) == bool(counter)
+        on_worker = [
+            step
+            for step in recording.of_type("command:remote:Command")
+            if recording.named(f"workers-{n}").urn in step.property_dependencies["connection"]
+        ]
+        assert {step.name for step in on_worker} >= {f"workers-{n}-harden-host", f"workers-{n}-authorize-coolify"}
+        for step in on_worker:
+            assert reachable.urn in step.property_dependencies["connection"], step.urn
+        root_keys = reveal(recording.named(f"workers-{n}-harden-host").inputs["create"]).split("ROOT_KEYS=")[1]
+        assert root_keys.count("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDeployKey") == 1 + counter

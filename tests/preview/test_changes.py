@@ -169,10 +169,33 @@ CONFIG_CHANGES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("workers.loadBalancer.certificates", "http-01, one worker", {"workers": {"count": 1}},
      {"workers": {"loadBalancer": {"certificates": "http-01"}}}),
     ("coolifyApiToken", "set", WITH_WORKERS, {"coolifyApiToken": "1|k8vR2mQ9xL4pT7wZ3nB6yH1jF5dG0sCa"}),
+    ("monitoring.enabled", "false", {}, {"monitoring": {"enabled": False}}),
+    ("monitoring.intervalMinutes", "15", {}, {"monitoring": {"intervalMinutes": 15}}),
+    ("monitoring.thresholds.cpuPercent", "70", {}, {"monitoring": {"thresholds": {"cpuPercent": 70}}}),
+    ("monitoring.thresholds.memoryPercent", "95", {}, {"monitoring": {"thresholds": {"memoryPercent": 95}}}),
+    ("monitoring.thresholds.diskPercent", "75", {}, {"monitoring": {"thresholds": {"diskPercent": 75}}}),
+    ("monitoring.thresholds.backupMaxAgeHours", "50", {}, {"monitoring": {"thresholds": {"backupMaxAgeHours": 50}}}),
+    ("monitoring.thresholds.certificateMinDays", "20", {},
+     {"monitoring": {"thresholds": {"certificateMinDays": 20}}}),
+    ("monitoring.webhookFormat", "slack", {}, {"monitoring": {"webhookFormat": "slack"}}),
+    ("monitoringWebhookUrl", "set", {}, {"monitoringWebhookUrl": "https://hooks.slack.com/services/T0/B0/x"}),
+    ("monitoringHeartbeatUrl", "set", {}, {"monitoringHeartbeatUrl": "https://hc-ping.com/5b1a8e1c"}),
+    ("rotation.postgres", "0 to 1", {}, {"rotation": {"postgres": 1}}),
+    ("rotation.redis", "0 to 1", {}, {"rotation": {"redis": 1}}),
+    ("rotation.backupToken", "0 to 1", {}, {"rotation": {"backupToken": 1}}),
+    ("rotation.deployKey", "0 to 1", {}, {"rotation": {"deployKey": 1}}),
     ("protection.protect", "false", {}, {"protection": {"protect": False}}),
     ("protection.deleteProtection", "false", {}, {"protection": {"deleteProtection": False}}),
 ]  # fmt: skip
-SECRETS = frozenset({"coolifyApiToken", "backupS3AccessKeyId", "backupS3SecretAccessKey"})
+SECRETS = frozenset(
+    {
+        "coolifyApiToken",
+        "backupS3AccessKeyId",
+        "backupS3SecretAccessKey",
+        "monitoringWebhookUrl",
+        "monitoringHeartbeatUrl",
+    }
+)
 
 
 def change_row(key: str, description: str, base: dict[str, Any], mutation: dict[str, Any]) -> str:
@@ -229,12 +252,15 @@ DNS_ADDRESS_RECORDS = [f"dns-{label}-{kind}" for label in ("apex", "api", "cooli
           "data-redis", "data-redis-image", "host-ipv4", "host-ipv6", "host-server"],
          [*DNS_ADDRESS_RECORDS, "data-docker"],
          ["backups-install-job", "coolify-direct-ports", "coolify-install-coolify", "coolify-wait-for-coolify",
-          "data-postgres-roles", "data-postgres-volume-mount", "host-harden-host", "host-wait-for-ssh"]),
-        ({"postgres": {"image": "postgres:17.7-bookworm"}}, ["data-postgres", "data-postgres-image"], [], []),
+          "data-postgres-roles", "data-postgres-volume-mount", "host-harden-host", "host-wait-for-ssh",
+          "monitoring-install", "upgrade-backup-run"]),
+        # The backup before an upgrade runs again on a new image or a new Coolify version.
+        ({"postgres": {"image": "postgres:17.7-bookworm"}}, ["data-postgres", "data-postgres-image"], [],
+         ["upgrade-backup-run"]),
         ({"postgres": {"memoryMb": 2048}}, [], ["data-postgres"], []),
         ({"postgres": {"volumeSizeGb": 200}}, [], ["data-postgres-volume"], []),
         ({"coolify": {"version": "4.7.8"}}, [], [],
-         ["coolify-direct-ports", "coolify-install-coolify", "coolify-wait-for-coolify"]),
+         ["coolify-direct-ports", "coolify-install-coolify", "coolify-wait-for-coolify", "upgrade-backup-run"]),
         ({"adminCidrs": ["85.214.133.0/24"]}, [], ["host-firewall"], []),
         ({"dns": {"defaults": {"ttl": 300}}}, [], DNS_ADDRESS_RECORDS, []),
         ({"backups": {"schedule": "*-*-* 04:30:00 UTC"}}, [], [], ["backups-install-job"]),

@@ -203,6 +203,7 @@ def test_backup_then_restore_gives_back_every_row(
         "MANIFEST",
         "MANIFEST.sig",
         "app.dump.age",
+        "app.row-counts.tsv.age",
         "coolify-db.dump.age",
         "coolify.env.age",
     ]
@@ -524,7 +525,8 @@ def test_fetched_files_are_for_the_operator_alone(
     assert result.returncode == 0, result.stderr
     assert oct(out.stat().st_mode & 0o777) == "0o700"
     modes = {path.name: oct(path.stat().st_mode & 0o777) for path in out.iterdir()}
-    assert modes == {"app.dump": "0o600", "coolify.env": "0o600", "coolify-db.dump": "0o600"}
+    assert modes == {"app.dump": "0o600", "app.row-counts.tsv": "0o600", "coolify.env": "0o600",
+                     "coolify-db.dump": "0o600"}  # fmt: skip
 
 
 def recording_clients(directory: Path) -> tuple[str, Path]:

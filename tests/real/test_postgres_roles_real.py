@@ -16,10 +16,12 @@ import pytest
 
 from components.server_scripts import server_script
 from stack_config.data_services import POSTGRES_SUPERUSER
+from stack_config.rotation import alternate_role
 from tests.real.servers import POSTGRES_BIN, as_postgres, generated_password
 from tests.sshd import free_port
 
 APP_USER = DATABASE = "app"
+ALTERNATE_USER = alternate_role(APP_USER)
 SHELL_ESCAPE = "copy (select 1) to program 'id'"
 
 
@@ -112,12 +114,17 @@ exec env -i "${{passed[@]}}" "$@"
     return bin_dir
 
 
-def converge(directory: Path, cluster: Cluster, app_password: str) -> subprocess.CompletedProcess[str]:
-    """The step as the stack sends it: the script on stdin of `bash -s`, its password as environment."""
+def converge(
+    directory: Path, cluster: Cluster, app_password: str, alternate_password: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The step as the stack sends it: the script on stdin of `bash -s`, its passwords as environment; with
+    `alternate_password`, as from the first rotation on."""
     bin_dir = directory / "bin" if (directory / "bin").exists() else fake_docker(directory, cluster)
     environment = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "CONTAINER": "app-postgres",
                    "SUPERUSER": POSTGRES_SUPERUSER, "APP_USER": APP_USER, "DATABASE": DATABASE,
                    "POSTGRES_APP_PASSWORD": app_password}  # fmt: skip
+    if alternate_password is not None:
+        environment |= {"ALTERNATE_USER": ALTERNATE_USER, "POSTGRES_ALTERNATE_PASSWORD": alternate_password}
     return subprocess.run(
         ["bash", "-s"], input=server_script("postgres-roles.sh").text, env=environment, capture_output=True,
         text=True, check=False,
@@ -192,3 +199,61 @@ def test_names_that_are_not_plain_sql_names_are_refused_before_any_sql(tmp_path:
     result = subprocess.run(["bash", "-s"], input=server_script("postgres-roles.sh").text, env=environment,
                             capture_output=True, text=True, check=False)  # fmt: skip
     assert (result.returncode, result.stderr) == (1, f"[postgres-roles] error: {name} is not a plain SQL name\n")
+
+
+def test_rotations_alternate_between_two_logins_that_both_act_as_the_owner(tmp_path: Path) -> None:
+    """Rotation 1 adds the second login; rotation 2 gives the first a new password while the second, which apps
+    moved to, keeps working. Whichever login an app holds, what it creates belongs to the owner."""
+    first, second = generated_password(), generated_password()
+    with official_image_cluster(POSTGRES_SUPERUSER, generated_password()) as cluster:
+        assert converge(tmp_path, cluster, first).returncode == 0
+        assert cluster.psql("create table before_rotation (id int)", APP_USER, first).returncode == 0
+        rotated = converge(tmp_path, cluster, first, second)
+        assert rotated.returncode == 0, rotated.stderr
+        assert rotated.stderr.splitlines() == [
+            f"[postgres-roles] created {ALTERNATE_USER}",
+            f"[postgres-roles] made {ALTERNATE_USER} a member of {APP_USER}",
+            f"[postgres-roles] made the sessions of {ALTERNATE_USER} act as {APP_USER}",
+            f"[postgres-roles] set the password of {ALTERNATE_USER}",
+        ]
+        again = converge(tmp_path, cluster, first, second)
+        assert (again.returncode, again.stderr) == (0, "[postgres-roles] roles as they should be (nothing changed)\n")
+        session = cluster.psql(
+            "create table after_rotation (id int); insert into before_rotation values (1); "
+            "select current_user, session_user, pg_get_userbyid(relowner) from pg_class "
+            "where relname = 'after_rotation'",
+            ALTERNATE_USER, second,
+        )  # fmt: skip
+        assert (session.returncode, session.stdout.splitlines()[-1]) == (0, f"{APP_USER}|{ALTERNATE_USER}|{APP_USER}")
+        assert cluster.psql("select count(*) from after_rotation", APP_USER, first).stdout == "0\n"
+        escape = cluster.psql(SHELL_ESCAPE, ALTERNATE_USER, second)
+        assert "pg_execute_server_program" in escape.stderr
+        powers = cluster.psql(
+            f"select rolsuper or rolcreaterole or rolcreatedb from pg_roles where rolname = '{ALTERNATE_USER}'",
+            POSTGRES_SUPERUSER,
+        )
+        assert powers.stdout == "f\n"
+        third = generated_password()
+        rotated_again = converge(tmp_path, cluster, third, second)
+        assert rotated_again.stderr.splitlines() == [f"[postgres-roles] set the password of {APP_USER}"]
+        assert cluster.psql("select 1", APP_USER, first).returncode != 0
+        assert cluster.psql("select 1", APP_USER, third).returncode == 0
+        assert cluster.psql("select 1", ALTERNATE_USER, second).returncode == 0
+
+
+def test_an_alternate_login_needs_its_password_and_a_name_of_its_own(tmp_path: Path) -> None:
+    base = {"PATH": os.environ["PATH"], "CONTAINER": "app-postgres", "SUPERUSER": POSTGRES_SUPERUSER,
+            "APP_USER": APP_USER, "DATABASE": DATABASE, "POSTGRES_APP_PASSWORD": generated_password()}  # fmt: skip
+    cases = [
+        ({"ALTERNATE_USER": ALTERNATE_USER}, "POSTGRES_ALTERNATE_PASSWORD is not set"),
+        ({"ALTERNATE_USER": APP_USER, "POSTGRES_ALTERNATE_PASSWORD": generated_password()},
+         "ALTERNATE_USER must be neither APP_USER nor the superuser"),
+        ({"ALTERNATE_USER": "app; drop role app", "POSTGRES_ALTERNATE_PASSWORD": generated_password()},
+         "ALTERNATE_USER is not a plain SQL name"),
+        ({"ALTERNATE_USER": ALTERNATE_USER, "POSTGRES_ALTERNATE_PASSWORD": "x' or '1"},
+         "POSTGRES_ALTERNATE_PASSWORD is not a generated password"),
+    ]  # fmt: skip
+    for extra, message in cases:
+        result = subprocess.run(["bash", "-s"], input=server_script("postgres-roles.sh").text, env=base | extra,
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        assert (result.returncode, result.stderr) == (1, f"[postgres-roles] error: {message}\n")

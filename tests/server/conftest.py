@@ -38,6 +38,8 @@ from tests.server.standins import S3, Images, Root, endpoint_host, stand_ins, vo
 STACK = "production"
 # The first test of a session also builds the images and deploys: minutes, not seconds.
 SESSION_TIMEOUT = 1500
+# The deploy key before any rotation (components/host.py): the session's deploy key.
+FIRST_DEPLOY_KEY = "host-deploy-key"
 
 
 def release() -> DebianRelease:
@@ -81,17 +83,28 @@ def key_pair(directory: Path, name: str) -> KeyPair:
 
 
 class RehearsalMocks(ApplyMocks):
-    """ApplyMocks with a real deploy key, as the TLS provider hands it back (with a trailing newline)."""
+    """ApplyMocks with real keys, as the TLS provider hands them back (with a trailing newline): the session's deploy
+    key for the first deploy key, and a key of its own for every other (a rotated deploy key), the same one in every
+    recording of the session."""
 
     def __init__(self, deploy_key: KeyPair) -> None:
         super().__init__()
         self.deploy_key = deploy_key
 
+    def key_named(self, name: str) -> KeyPair:
+        if name == FIRST_DEPLOY_KEY:
+            return self.deploy_key
+        directory, file_name = self.deploy_key.private_file.parent, f"{self.deploy_key.private_file.name}-{name}"
+        if not (directory / file_name).exists():
+            return key_pair(directory, file_name)
+        return KeyPair(directory / file_name, (directory / f"{file_name}.pub").read_text().strip())
+
     def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
         resource_id, state = super().new_resource(args)
         if args.typ == "tls:index/privateKey:PrivateKey":
-            private = self.deploy_key.private_file.read_text()
-            state.update(publicKeyOpenssh=self.deploy_key.public_key + "\n", privateKeyOpenssh=private)
+            key = self.key_named(args.name)
+            private = key.private_file.read_text()
+            state.update(publicKeyOpenssh=key.public_key + "\n", privateKeyOpenssh=private)
             self.generated[args.name] = private
         return resource_id, state
 
@@ -175,16 +188,18 @@ def seed(recording: RecordedStack) -> Seed:
     return Seed(server["name"], server["userData"], keys)
 
 
+def session_changes(admin_key: KeyPair, age: AgeKeys) -> dict[str, Any]:
+    """What the session changes of the production stack: the rehearsal's admin key and the backups' recipient.
+    A test recording the stack again with more changes starts from these."""
+    return {"adminSshKeys": [{"name": "rehearsal", "publicKey": admin_key.public_key}],
+            "backups": {"ageRecipient": age.recipient}}  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     directory = tmp_path_factory.mktemp("rehearsal")
     deploy_key, admin_key, age = key_pair(directory, "deploy"), key_pair(directory, "admin"), age_keys(directory)
-    recording = record(
-        STACK,
-        {"adminSshKeys": [{"name": "rehearsal", "publicKey": admin_key.public_key}],
-         "backups": {"ageRecipient": age.recipient}},
-        mocks=RehearsalMocks(deploy_key),
-    )  # fmt: skip
+    recording = record(STACK, session_changes(admin_key, age), mocks=RehearsalMocks(deploy_key))
     attachments = recording.of_type("hcloud:index/volumeAttachment:VolumeAttachment")
     images = [volume_image(attachment, directory) for attachment in attachments]
     with booted(release(), seed(recording), loop_images=images) as machine:

@@ -304,3 +304,94 @@ def stand_ins(rehearsal: Rehearsal, root: Root, images: Images, s3: S3, devices:
         "docker:index/container:Container": lambda container: start_container(root, container, rehearsal.recording),
     }
     rehearsal.handlers.update(handlers)
+
+
+WEBHOOK_RECEIVER = """
+import http.server, json, pathlib, ssl, sys
+port, certificate, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+log, failing = pathlib.Path(sys.argv[4]), pathlib.Path(sys.argv[5])
+class Handler(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length') or 0)).decode()
+        with log.open('a') as records:
+            records.write(json.dumps({'method': self.command, 'path': self.path, 'headers': dict(self.headers),
+                                      'body': body}) + '\\n')
+        self.send_response(500 if failing.exists() else 200)
+        # A length, so that curl stops reading there: OpenSSL 3 takes a TLS close without close_notify for an error.
+        self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'OK')
+    do_GET = do_POST = answer
+    def log_message(self, *arguments):
+        pass
+server = http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(certificate, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"""
+
+
+@dataclass
+class WebhookReceiver:
+    """A webhook and heartbeat endpoint the guest reaches over https, as it would reach ntfy or healthchecks.io: a
+    Python HTTP server in the guest's network namespace on 127.0.0.1:`port`, with a certificate from the S3
+    stand-in's CA (which the guest trusts) for `host` (the guest's /etc/hosts points it at 127.0.0.1). It records
+    every request; while `failing` is set it answers 500. Not reproduced: any real service's API."""
+
+    machine: Machine
+    python: str
+    directory: Path
+    host: str = "hooks.rehearsal.test"
+    port: int = 8443
+    _process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "webhook-requests.jsonl"
+
+    @property
+    def failing_flag(self) -> Path:
+        return self.directory / "webhook-failing"
+
+    def url(self, path: str) -> str:
+        return f"https://{self.host}:{self.port}{path}"
+
+    def start(self) -> None:
+        ca_certificate, ca_key = self.directory / "ca.crt", self.directory / "ca.key"
+        key, request, certificate = (self.directory / f"webhook.{suffix}" for suffix in ("key", "csr", "crt"))
+        names = self.directory / "webhook-san.ext"
+        run(["openssl", "req", "-newkey", "ed25519", "-nodes", "-subj", f"/CN={self.host}", "-keyout", str(key),
+             "-out", str(request)])  # fmt: skip
+        names.write_text(f"subjectAltName=DNS:{self.host}\n")
+        run(["openssl", "x509", "-req", "-in", str(request), "-CA", str(ca_certificate), "-CAkey", str(ca_key),
+             "-CAcreateserial", "-days", "2", "-extfile", str(names), "-out", str(certificate)])  # fmt: skip
+        self.log.write_text("")
+        self.failing_flag.unlink(missing_ok=True)
+        with (self.directory / "webhook.log").open("wb") as errors:
+            self._process = subprocess.Popen(
+                ["ip", "netns", "exec", self.machine.netns, self.python, "-c", WEBHOOK_RECEIVER, str(self.port),
+                 str(certificate), str(key), str(self.log), str(self.failing_flag)],
+                stdout=subprocess.DEVNULL, stderr=errors,
+            )  # fmt: skip
+        self.machine.inside(f"grep -q ' {self.host}$' /etc/hosts || printf '127.0.0.1 %s\\n' {self.host} >>/etc/hosts")
+        deadline = time.monotonic() + 30
+        while subprocess.run(["ip", "netns", "exec", self.machine.netns, "curl", "-fsS", "--cacert",
+                              str(ca_certificate), "--resolve", f"{self.host}:{self.port}:127.0.0.1",
+                              self.url("/ready")], capture_output=True, check=False).returncode != 0:  # fmt: skip
+            if time.monotonic() > deadline or self._process.poll() is not None:
+                failure = (self.directory / "webhook.log").read_text()
+                raise MachineError(f"the webhook receiver did not start: {failure}")
+            time.sleep(0.5)
+        self.take()
+
+    def take(self) -> list[dict[str, Any]]:
+        """The requests received since the last call."""
+        lines = self.log.read_text().splitlines()
+        self.log.write_text("")
+        return [json.loads(line) for line in lines]
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=10)

@@ -97,7 +97,7 @@ def test_a_backup_run_then_a_restore_gives_back_every_row(deployment: Deployment
     stamps = {key.split("/")[1] for key in objects}
     newest = max(stamps)
     assert sorted(key.rsplit("/", 1)[1] for key in objects if f"/{newest}/" in key) == [
-        "MANIFEST", "MANIFEST.sig", "app.dump.age", "coolify-db.dump.age", "coolify.env.age",
+        "MANIFEST", "MANIFEST.sig", "app.dump.age", "app.row-counts.tsv.age", "coolify-db.dump.age", "coolify.env.age",
     ]  # fmt: skip
 
     # The operator's machine: the scripts, the age identity and a PostgreSQL client of the server's version.

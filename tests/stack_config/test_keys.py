@@ -57,9 +57,9 @@ def test_the_providers_and_other_projects_namespaces_pass(key: str) -> None:
          "`type: cx43` under `hetzner-coolify:server:`"),
         ("zzz.type", "cx43",
          "hetzner-coolify:zzz.type: is a flat key with a dot, and 'zzz' is not a section of this configuration "
-         "(allowed: dns, server, coolify, postgres, redis, docker, backups, workers, protection); set it nested "
-         "with `pulumi config set --path zzz.type cx43`, or in the stack file as `type: cx43` under "
-         "`hetzner-coolify:zzz:`"),
+         "(allowed: dns, server, coolify, postgres, redis, docker, backups, workers, monitoring, rotation, "
+         "protection); set it nested with `pulumi config set --path zzz.type cx43`, or in the stack file as "
+         "`type: cx43` under `hetzner-coolify:zzz:`"),
         ("coolify.adminUsername", "site admin",
          "hetzner-coolify:coolify.adminUsername: is a flat key with a dot; set it nested with `pulumi config set "
          "--path coolify.adminUsername 'site admin'`, or in the stack file as `adminUsername: 'site admin'` under "

@@ -198,7 +198,8 @@ EXACT: list[tuple[dict[str, Any], str]] = [
     ({"adminCidr": ["198.51.100.7/32"]},
      "hetzner-coolify:adminCidr: is not a known key (did you mean adminCidrs?); allowed: environment, domain, dns, "
      "server, adminSshKeys, adminCidrs, coolify, postgres, redis, docker, backups, workers, coolifyApiToken, "
-     "backupS3AccessKeyId, backupS3SecretAccessKey, protection"),
+     "backupS3AccessKeyId, backupS3SecretAccessKey, monitoring, monitoringWebhookUrl, monitoringHeartbeatUrl, "
+     "rotation, protection"),
     ({"dns": {"defaults": {"ttl": 30}}},
      "hetzner-coolify:dns.defaults.ttl: 30 is out of range; allowed: 1 (automatic) or 60-86400"),
 ]  # fmt: skip

@@ -18,7 +18,8 @@ BAD_VALUES: list[tuple[str, dict[str, Any], str]] = [
         {"severType": "cx33"},
         "hetzner-coolify:severType: is not a known key (did you mean server?); allowed: environment, domain, dns, "
         "server, adminSshKeys, adminCidrs, coolify, postgres, redis, docker, backups, workers, coolifyApiToken, "
-        "backupS3AccessKeyId, backupS3SecretAccessKey, protection",
+        "backupS3AccessKeyId, backupS3SecretAccessKey, monitoring, monitoringWebhookUrl, "
+        "monitoringHeartbeatUrl, rotation, protection",
     ),
     (
         "staging",
@@ -134,6 +135,12 @@ STAGING_BEFORE: dict[str, Any] = {
     "coolify_api_token": None,
     "backup_s3_access_key_id": None,
     "backup_s3_secret_access_key": None,
+    "monitoring": {"enabled": True, "interval_minutes": 5, "webhook_format": "json",
+                   "thresholds": {"cpu_percent": 80, "memory_percent": 90, "disk_percent": 85,
+                                  "backup_max_age_hours": 26, "certificate_min_days": 14}},
+    "monitoring_webhook_url": None,
+    "monitoring_heartbeat_url": None,
+    "rotation": {"postgres": 0, "redis": 0, "backup_token": 0, "deploy_key": 0},
     "protection": {"protect": False, "delete_protection": False},
 }  # fmt: skip
 PRODUCTION_BEFORE: dict[str, Any] = {

@@ -179,3 +179,21 @@ def test_a_block_under_the_earlier_markers_is_replaced(sandbox: Sandbox) -> None
         key_only(DEPLOY),
         "# END root keys managed by Pulumi",
     ]
+
+
+def root_key_lines(sandbox: Sandbox) -> list[str]:
+    return [line for line in (sandbox.root / "root/.ssh/authorized_keys").read_text().splitlines() if line[:1] != "#"]
+
+
+def test_a_rotated_deploy_key_joins_the_previous_one_which_the_next_rotation_drops(sandbox: Sandbox) -> None:
+    """Rotation 1: the handover appended the new key outside the block; the hardening moves it into the block, next to
+    the previous key. Rotation 2: the first key leaves root's keys."""
+    alice, first, second, third = (" ".join(key.split()[:2]) for key in (ALICE, DEPLOY, COOLIFY, BOB))
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], DEPLOY, TRUSTED)).returncode == 0
+    keys = sandbox.root / "root/.ssh/authorized_keys"
+    keys.write_text(f"{keys.read_text()}{second}\n")
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], second, TRUSTED, first)).returncode == 0
+    assert root_key_lines(sandbox) == [alice, second, first]
+    keys.write_text(f"{keys.read_text()}{third}\n")
+    assert sandbox.run("harden-host.sh", harden_inputs("ops", [ALICE], third, TRUSTED, second)).returncode == 0
+    assert root_key_lines(sandbox) == [alice, third, second]

@@ -59,10 +59,12 @@ def test_components_and_the_stack_take_no_time(recorded: Recorded) -> None:
 def test_shipped_production_waits_for_the_bootstrap_then_the_data(recorded: Recorded) -> None:
     plan = schedule(recorded("production", "plan").resources)
     names = [resource.name for resource in plan.critical_path]
-    bootstrap = ["host-server", "host-wait-for-ssh", "host-harden-host", "coolify-install-coolify",
-                 "coolify-wait-for-coolify", "coolify-direct-ports"]  # fmt: skip
+    # The backup before an upgrade comes between the hardening and Coolify; the monitor, installed after the
+    # backup job, ends the deploy.
+    bootstrap = ["host-server", "host-wait-for-ssh", "host-harden-host", "upgrade-backup-run",
+                 "coolify-install-coolify", "coolify-wait-for-coolify", "coolify-direct-ports"]  # fmt: skip
     assert names[names.index("host-server") :][: len(bootstrap)] == bootstrap
-    assert names[-1] == "backups-install-job"
+    assert names[-2:] == ["backups-install-job", "monitoring-install"]
     assert plan.total_seconds == sum(latency(resource) for resource in plan.critical_path)
     assert 9 * 60 < plan.total_seconds < 12 * 60
 

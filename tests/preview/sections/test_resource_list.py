@@ -103,7 +103,7 @@ def test_shipped_stacks_one_row_each(recorded: Recorded, stack: str) -> None:
     lines = ResourceList().render(recording).lines
     assert lines[0] == (
         f"Previewing update ({stack}), offline: {len(recording.resources)} to create "
-        f"(1 stack, 5 components, {len(recording.resources) - 6} cloud resources),"
+        f"(1 stack, 7 components, {len(recording.resources) - 8} cloud resources),"
     )
     rows = [line for line in lines if line.startswith(" +  ")]
     assert len(rows) == len(recording.resources)
