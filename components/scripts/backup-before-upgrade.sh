@@ -49,10 +49,7 @@ systemctl cat "$UNIT" >/dev/null 2>&1 ||
   fail "about to upgrade ($summary), but this server has no backup job to run first; install it with a" \
     "\`pulumi up\` that changes neither coolify.version nor postgres.image, then upgrade"
 log "backing up before the upgrade: $summary"
-# `systemctl start` waits for a oneshot service and fails when it fails (systemctl(1), systemd.service(5) Type=oneshot).
-if ! systemctl start "$UNIT"; then
-  journalctl --unit "$UNIT" --lines 40 --no-pager --output cat >&2 || true
+run_oneshot "$UNIT" ||
   fail "the backup before the upgrade failed (above; journalctl -u $UNIT): nothing was upgraded; fix the backup" \
     "and run \`pulumi up\` again"
-fi
 log "backed up; the upgrade may go ahead"

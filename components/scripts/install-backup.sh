@@ -78,15 +78,7 @@ fi
 install_content 0644 "$SERVICE" BACKUP_SERVICE
 install_content 0644 "$TIMER" BACKUP_TIMER
 
-if changed "$SERVICE" || changed "$TIMER"; then
-  systemctl daemon-reload
-fi
-systemctl is-enabled --quiet hetzner-coolify-backup.timer || systemctl enable hetzner-coolify-backup.timer
-if changed "$TIMER"; then
-  systemctl restart hetzner-coolify-backup.timer
-else
-  systemctl is-active --quiet hetzner-coolify-backup.timer || systemctl start hetzner-coolify-backup.timer
-fi
+arm_timer hetzner-coolify-backup.timer "$SERVICE" "$TIMER"
 
 # A job whose script, settings, credentials, key or unit changed has yet to prove itself; a new schedule alone
 # does not make it.
@@ -96,12 +88,8 @@ for file in "$JOB" "$SETTINGS" "$CREDENTIALS_DIR/s3-access-key-id" "$CREDENTIALS
 done
 if [[ ! -f "$ROOT$PROVEN" ]]; then
   log "running one backup now, as the timer would"
-  # `systemctl start` waits for a oneshot service to finish and fails when it fails (systemctl(1) --no-block,
-  # systemd.service(5) Type=oneshot: https://www.freedesktop.org/software/systemd/man/latest/systemctl.html).
-  if ! systemctl start hetzner-coolify-backup.service; then
-    journalctl --unit hetzner-coolify-backup.service --lines 40 --no-pager --output cat >&2 || true
+  run_oneshot hetzner-coolify-backup.service ||
     fail "the first backup failed (above; journalctl -u hetzner-coolify-backup.service): the job is installed but does not work"
-  fi
   install -d -m 0755 "$(dirname "$ROOT$PROVEN")"
   touch "$ROOT$PROVEN"
   log "the first backup succeeded"

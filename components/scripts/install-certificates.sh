@@ -30,14 +30,8 @@ install_content 0600 "$CREDENTIALS_DIR/certificate-push-key" CERTIFICATE_PUSH_KE
 install_content 0644 "$SERVICE" CERTIFICATES_SERVICE
 install_content 0644 "$TIMER" CERTIFICATES_TIMER
 
-if changed "$SERVICE" || changed "$TIMER"; then
-  systemctl daemon-reload
-fi
-systemctl is-enabled --quiet hetzner-coolify-certificates.timer || systemctl enable hetzner-coolify-certificates.timer
-systemctl is-active --quiet hetzner-coolify-certificates.timer || systemctl start hetzner-coolify-certificates.timer
+arm_timer hetzner-coolify-certificates.timer "$SERVICE" "$TIMER"
 # Once now: the certificate, or why not, before pulumi up ends.
-if ! systemctl start hetzner-coolify-certificates.service; then
-  journalctl -u hetzner-coolify-certificates.service -n 30 --no-pager -o cat >&2 || true
+run_oneshot hetzner-coolify-certificates.service ||
   fail "the wildcard certificate could not be issued or handed to every worker"
-fi
 log "certificate job installed (${#CHANGED_FILES[@]} files changed)"

@@ -45,25 +45,13 @@ install_url heartbeat-url MONITOR_HEARTBEAT_URL
 install_content 0644 "$SERVICE" MONITOR_SERVICE
 install_content 0644 "$TIMER" MONITOR_TIMER
 
-if changed "$SERVICE" || changed "$TIMER"; then
-  systemctl daemon-reload
-fi
-systemctl is-enabled --quiet hetzner-coolify-monitor.timer || systemctl enable hetzner-coolify-monitor.timer
-if changed "$TIMER"; then
-  systemctl restart hetzner-coolify-monitor.timer
-else
-  systemctl is-active --quiet hetzner-coolify-monitor.timer || systemctl start hetzner-coolify-monitor.timer
-fi
+arm_timer hetzner-coolify-monitor.timer "$SERVICE" "$TIMER"
 
 if ((${#CHANGED_FILES[@]})); then rm -f "$ROOT$PROVEN"; fi
 if [[ ! -f "$ROOT$PROVEN" ]]; then
   log "running one pass of the monitor now, as the timer would"
-  # `systemctl start` waits for a oneshot service to finish and fails when it fails (systemctl(1) --no-block,
-  # systemd.service(5) Type=oneshot: https://www.freedesktop.org/software/systemd/man/latest/systemctl.html).
-  if ! systemctl start hetzner-coolify-monitor.service; then
-    journalctl --unit hetzner-coolify-monitor.service --lines 40 --no-pager --output cat >&2 || true
+  run_oneshot hetzner-coolify-monitor.service ||
     fail "the first pass of the monitor failed (above; journalctl -u hetzner-coolify-monitor.service)"
-  fi
   install -d -m 0755 "$(dirname "$ROOT$PROVEN")"
   touch "$ROOT$PROVEN"
   log "the first pass of the monitor succeeded"

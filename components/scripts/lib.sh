@@ -75,6 +75,32 @@ apt_install() {
     -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2
 }
 
+# arm_timer TIMER SERVICE_FILE TIMER_FILE: after install_content of a oneshot service and its timer, the units
+# reloaded when either file changed, and the timer enabled and running, restarted when its own file changed (its
+# new schedule counts from then).
+arm_timer() {
+  local timer=$1 service_file=$2 timer_file=$3
+  if changed "$service_file" || changed "$timer_file"; then
+    systemctl daemon-reload
+  fi
+  systemctl is-enabled --quiet "$timer" || systemctl enable "$timer"
+  if changed "$timer_file"; then
+    systemctl restart "$timer"
+  else
+    systemctl is-active --quiet "$timer" || systemctl start "$timer"
+  fi
+}
+
+# run_oneshot SERVICE: one run of a oneshot service now, as its timer would start it; when it fails, the last
+# lines of its journal on stderr and a non-zero status. `systemctl start` waits for a oneshot service to finish
+# and fails when it fails (systemctl(1) --no-block, systemd.service(5) Type=oneshot:
+# https://www.freedesktop.org/software/systemd/man/latest/systemctl.html).
+run_oneshot() {
+  systemctl start "$1" && return 0
+  journalctl --unit "$1" --lines 40 --no-pager --output cat >&2 || true
+  return 1
+}
+
 # The version of the running Coolify, from its container's image tag; empty when there is none.
 running_coolify_version() {
   local image

@@ -48,6 +48,7 @@ def naming(config: StackConfig) -> Naming:
 
 
 def host(config: StackConfig) -> Host:
+    """The host as __main__.py makes it, rotation.deployKey included."""
     args = HostArgs(
         config.server,
         config.protection,
@@ -55,6 +56,7 @@ def host(config: StackConfig) -> Host:
         config.admin_cidrs,
         config.coolify.close_direct_ports,
         naming(config),
+        deploy_key_rotation=config.rotation.deploy_key,
     )
     return Host("host", args)
 

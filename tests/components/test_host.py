@@ -6,13 +6,11 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.host import Host, HostArgs
 from preview.changes import changes
 from preview.engine import RecordedStack
 from preview.mocks import FAKE_DEPLOY_PUBLIC_KEY, ApplyMocks
 from preview.values import reveal
-from stack_config.model import StackConfig
-from tests.components.conftest import host, naming, record_components
+from tests.components.conftest import host, record_components
 from tests.conftest import STACKS
 
 ADMINS = ["203.0.113.0/24", "2001:db8:1234::/48"]
@@ -161,25 +159,9 @@ class DistinctKeyMocks(ApplyMocks):
         return resource_id, state
 
 
-def rotating_host(config: StackConfig) -> Host:
-    """The host as __main__.py makes it, rotation.deployKey included."""
-    args = HostArgs(
-        config.server,
-        config.protection,
-        config.admin_ssh_keys,
-        config.admin_cidrs,
-        config.coolify.close_direct_ports,
-        naming(config),
-        deploy_key_rotation=config.rotation.deploy_key,
-    )
-    return Host("host", args)
-
-
 @functools.cache
 def after_rotations(counter: int) -> RecordedStack:
-    return record_components(
-        rotating_host, "production", {"rotation": {"deployKey": counter}}, mocks=DistinctKeyMocks()
-    )
+    return record_components(host, "production", {"rotation": {"deployKey": counter}}, mocks=DistinctKeyMocks())
 
 
 def public(name: str) -> str:

@@ -24,9 +24,7 @@ from tests.real.servers import (
     Postgres,
     S3Server,
     SigningKey,
-    age_keys,
     postgres_server,
-    s3_server,
     signing_key,
 )
 
@@ -44,22 +42,6 @@ def postgres() -> Iterator[Postgres]:
         run_sql(server, "coolify", "create table settings (key text primary key, value text);"
                                    "insert into settings values ('fqdn', 'https://coolify.example.com');")  # fmt: skip
         yield server
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    with s3_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> AgeKeys:
-    return age_keys(tmp_path_factory.mktemp("age"))
-
-
-@pytest.fixture(scope="module")
-def signing(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
-    return signing_key(tmp_path_factory.mktemp("signing"))
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,7 @@ from tests.real.servers import (
     Postgres,
     S3Server,
     SigningKey,
-    age_keys,
     postgres_server,
-    s3_server,
-    signing_key,
 )
 from tests.real.test_backups_real import (
     COOLIFY_ENV,
@@ -51,22 +48,6 @@ def postgres() -> Iterator[Postgres]:
                                "(day date); insert into \"Reporting\".\"Daily Totals\" values ('2026-12-01');"
                                "create table empty_table (id int);")  # fmt: skip
         yield server
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    with s3_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> AgeKeys:
-    return age_keys(tmp_path_factory.mktemp("age"))
-
-
-@pytest.fixture(scope="module")
-def signing(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
-    return signing_key(tmp_path_factory.mktemp("signing"))
 
 
 @pytest.fixture

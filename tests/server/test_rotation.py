@@ -136,14 +136,18 @@ def app(deployment: Deployment, name: str, image: str, probe: str, url: str) -> 
         deployment.root(f"docker rm -f {name} >/dev/null")
 
 
-def psql(deployment: Deployment, image: str, url: str, sql: str) -> str:
-    """`sql` from a throwaway container on Coolify's network; what it printed, errors included."""
-    command = f'psql "$URL" -XAtc {shlex.quote(sql)} 2>&1'
+def with_url(deployment: Deployment, image: str, url: str, command: str) -> str:
+    """`command` in a throwaway container on Coolify's network, the URL in its environment as URL (on stdin to get
+    there, never on a command line); what it printed, errors included."""
     return deployment.root(
         f"read -r URL && export URL && docker run --rm --network {COOLIFY_NETWORK} -e URL --entrypoint sh {image} "
-        f"-c {shlex.quote(command)} || true",
+        f"-c {shlex.quote(command + ' 2>&1')} || true",
         stdin=f"{url}\n",
     ).strip()
+
+
+def psql(deployment: Deployment, image: str, url: str, sql: str) -> str:
+    return with_url(deployment, image, url, f'psql "$URL" -XAtc {shlex.quote(sql)}')
 
 
 def test_a_postgres_rotation_never_fails_an_app_that_keeps_its_url(deployment: Deployment) -> None:
@@ -199,13 +203,7 @@ def test_a_postgres_rotation_never_fails_an_app_that_keeps_its_url(deployment: D
 
 
 def redis_cli(deployment: Deployment, image: str, url: str, arguments: str = "ping") -> str:
-    """redis-cli `arguments` from a throwaway container on Coolify's network; what it printed, errors included."""
-    command = f'redis-cli --no-auth-warning -u "$URL" {arguments} 2>&1'
-    return deployment.root(
-        f"read -r URL && export URL && docker run --rm --network {COOLIFY_NETWORK} -e URL --entrypoint sh {image} "
-        f"-c {shlex.quote(command)} || true",
-        stdin=f"{url}\n",
-    ).strip()
+    return with_url(deployment, image, url, f'redis-cli --no-auth-warning -u "$URL" {arguments}')
 
 
 def test_a_redis_rotation_fails_an_app_that_keeps_its_url_only_while_the_container_restarts(
